@@ -1,0 +1,25 @@
+// Every analyzer Mast ships, under Istio's names. The default set is what `mast analyze` runs
+// without `--analyzer`; the others run only when named.
+
+import type { Analyzer } from "./analyzer.ts";
+import { conflictingMeshGatewayHostsAnalyzer } from "./analyzers/virtualservice/conflicting-mesh-gateway-hosts.ts";
+import { destinationHostAnalyzer } from "./analyzers/virtualservice/destination-host.ts";
+import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-rule.ts";
+import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
+
+export const ANALYZERS: readonly Analyzer[] = [
+  conflictingMeshGatewayHostsAnalyzer,
+  destinationHostAnalyzer,
+  destinationRuleAnalyzer,
+  gatewayAnalyzer,
+];
+
+const byName = new Map(ANALYZERS.map((a) => [a.name, a]));
+
+export function findAnalyzer(name: string): Analyzer | undefined {
+  return byName.get(name);
+}
+
+export function defaultAnalyzers(): Analyzer[] {
+  return ANALYZERS.filter((a) => a.defaultSet !== false);
+}

@@ -1,0 +1,41 @@
+// Defensive readers for unvalidated specs: analysis runs on whatever the user wrote, so every
+// field is read through these and a wrong type reads as absent instead of throwing.
+
+export type Obj = Readonly<Record<string, unknown>>;
+
+export function obj(v: unknown): Obj {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+export function list(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export function objs(v: unknown): readonly Obj[] {
+  return list(v).map(obj);
+}
+
+export function str(v: unknown): string {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
+}
+
+export function strs(v: unknown): readonly string[] {
+  return list(v).filter((x): x is string => typeof x === "string");
+}
+
+export function num(v: unknown): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** A string map such as labels or a selector's matchLabels. */
+export function labels(v: unknown): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj(v))) out[k] = str(x);
+  return out;
+}
+
+export function isEmpty(v: Obj | Readonly<Record<string, string>>): boolean {
+  return Object.keys(v).length === 0;
+}
