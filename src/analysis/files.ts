@@ -15,6 +15,8 @@ export interface FileAnalysisOptions {
   /** Namespace for namespaced resources written without one (istioctl's `-n`). */
   readonly namespace?: string;
   readonly analyzers?: readonly Analyzer[];
+  /** Clock for certificate expiry checks; defaults to the current time. */
+  readonly now?: number;
 }
 
 export interface FileAnalysis {
@@ -38,6 +40,7 @@ export function analyzeFiles(
     meshConfig,
     meshNetworks,
     defaultNamespace: opts.namespace,
+    now: opts.now ?? Date.now(),
   });
   return {
     messages: analyze(loaded.snapshot, opts.analyzers),

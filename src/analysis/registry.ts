@@ -2,12 +2,18 @@
 // without `--analyzer`; the others run only when named.
 
 import type { Analyzer } from "./analyzer.ts";
+import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
+import { ingressGatewayPortAnalyzer } from "./analyzers/gateway/ingress-gateway-port.ts";
+import { secretAnalyzer } from "./analyzers/gateway/secret.ts";
 import { conflictingMeshGatewayHostsAnalyzer } from "./analyzers/virtualservice/conflicting-mesh-gateway-hosts.ts";
 import { destinationHostAnalyzer } from "./analyzers/virtualservice/destination-host.ts";
 import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-rule.ts";
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  conflictingGatewayAnalyzer,
+  ingressGatewayPortAnalyzer,
+  secretAnalyzer,
   conflictingMeshGatewayHostsAnalyzer,
   destinationHostAnalyzer,
   destinationRuleAnalyzer,

@@ -12,12 +12,15 @@ import { ISTIO_SYSTEM, type MeshView, meshView } from "./mesh.ts";
 export class Snapshot {
   readonly resources: readonly Resource[];
   readonly mesh: MeshView;
+  /** The time certificate validity is judged at (ms since epoch); injected, not read. */
+  readonly now: number;
   readonly #byKind = new Map<string, Resource[]>();
   readonly #byKey = new Map<string, Resource>();
 
-  constructor(resources: readonly Resource[], mesh: MeshView = meshView()) {
+  constructor(resources: readonly Resource[], mesh: MeshView = meshView(), now = 0) {
     this.resources = resources;
     this.mesh = mesh;
+    this.now = now;
     for (const r of resources) {
       let list = this.#byKind.get(r.kind.id);
       if (!list) this.#byKind.set(r.kind.id, (list = []));
@@ -49,6 +52,8 @@ export interface SnapshotOptions {
   readonly defaultNamespace?: string;
   /** Add the resources istioctl adds to local analysis (the ingress gateway); default true. */
   readonly defaultResources?: boolean;
+  /** Time for certificate validity checks, ms since epoch; the caller's clock. */
+  readonly now?: number;
 }
 
 export interface LoadedSnapshot {
@@ -81,7 +86,7 @@ export function buildSnapshot(
   if (opts.defaultResources !== false && mesh.ingressControllerMode !== "OFF") {
     for (const r of defaultResources(mesh)) add(r);
   }
-  return { snapshot: new Snapshot([...byKey.values()], mesh), problems };
+  return { snapshot: new Snapshot([...byKey.values()], mesh, opts.now ?? 0), problems };
 }
 
 type Converted = { resource: Resource } | { diagnostic: Diagnostic };

@@ -25,3 +25,11 @@ export function labelsString(l: Labels): string {
     .map((k) => (l[k] === "" ? k : `${k}=${l[k]}`))
     .join(",");
 }
+
+/** klabels.SelectorFromSet(m).String(): sorted `k=v` joined by commas ("" for no selector). */
+export function selectorString(selector: Labels): string {
+  return Object.keys(selector)
+    .sort()
+    .map((k) => `${k}=${selector[k]}`)
+    .join(",");
+}
