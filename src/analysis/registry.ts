@@ -2,6 +2,10 @@
 // without `--analyzer`; the others run only when named.
 
 import type { Analyzer } from "./analyzer.ts";
+import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
+import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
+import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
+import { protocolAddressesAnalyzer } from "./analyzers/serviceentry/protocol-addresses.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
 import { ingressGatewayPortAnalyzer } from "./analyzers/gateway/ingress-gateway-port.ts";
 import { secretAnalyzer } from "./analyzers/gateway/secret.ts";
@@ -11,6 +15,10 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  caCertificateAnalyzer,
+  subsetSelectPodAnalyzer,
+  protocolAddressesAnalyzer,
+  conflictingServiceEntryProtocolAnalyzer,
   conflictingGatewayAnalyzer,
   ingressGatewayPortAnalyzer,
   secretAnalyzer,
