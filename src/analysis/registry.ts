@@ -2,6 +2,10 @@
 // without `--analyzer`; the others run only when named.
 
 import type { Analyzer } from "./analyzer.ts";
+import { applicationUidAnalyzer } from "./analyzers/deployment/application-uid.ts";
+import { multiServiceAnalyzer } from "./analyzers/deployment/multi-service.ts";
+import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
+import { sidecarSelectorAnalyzer } from "./analyzers/sidecar/selector.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
@@ -15,6 +19,10 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  applicationUidAnalyzer,
+  multiServiceAnalyzer,
+  portNameAnalyzer,
+  sidecarSelectorAnalyzer,
   caCertificateAnalyzer,
   subsetSelectPodAnalyzer,
   protocolAddressesAnalyzer,
