@@ -3,12 +3,7 @@
 
 import { originText } from "../api/diagnostic.ts";
 import type { Resource } from "../api/resource.ts";
-import {
-  catalogue,
-  formatTemplate,
-  type MessageCatalogue,
-  type MessageLevel,
-} from "./messages.ts";
+import { catalogue, formatTemplate, type MessageCatalogue, type MessageLevel } from "./messages.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface Analyzer {

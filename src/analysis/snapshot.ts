@@ -8,6 +8,7 @@ import { type ObjectMeta, type Resource, specOf } from "../api/resource.ts";
 import { toResource } from "../api/validate.ts";
 import { K, localKind } from "./kinds.ts";
 import { ISTIO_SYSTEM, type MeshView, meshView } from "./mesh.ts";
+import { getOrInit } from "./util/fields.ts";
 
 export class Snapshot {
   readonly resources: readonly Resource[];
@@ -22,8 +23,7 @@ export class Snapshot {
     this.mesh = mesh;
     this.now = now;
     for (const r of resources) {
-      let list = this.#byKind.get(r.kind.id);
-      if (!list) this.#byKind.set(r.kind.id, (list = []));
+      const list = getOrInit(this.#byKind, r.kind.id, () => []);
       list.push(r);
       this.#byKey.set(key(r.kind.id, r.metadata.namespace, r.metadata.name), r);
     }
@@ -121,7 +121,10 @@ function genericResource(obj: RawObject): Resource | undefined {
   return {
     kind: localKind(group, kind),
     apiVersion,
-    metadata: { ...meta, namespace: typeof meta.namespace === "string" ? meta.namespace : undefined },
+    metadata: {
+      ...meta,
+      namespace: typeof meta.namespace === "string" ? meta.namespace : undefined,
+    },
     spec: specOf(obj.body),
     status: obj.body.status,
     origin: obj.origin,

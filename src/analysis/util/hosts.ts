@@ -12,7 +12,12 @@ export function toFqdn(namespace: string, host: string, domain = DEFAULT_DOMAIN)
   return `${host}.${namespace}.${domain}`;
 }
 
-export function scopedFqdn(scope: string, namespace: string, host: string, domain?: string): string {
+export function scopedFqdn(
+  scope: string,
+  namespace: string,
+  host: string,
+  domain?: string,
+): string {
   return `${scope}/${toFqdn(namespace, host, domain)}`;
 }
 

@@ -15,7 +15,12 @@ export const DATAPLANE_MODE = "istio.io/dataplane-mode";
 const AMBIENT_REDIRECTION = "ambient.istio.io/redirection";
 
 /** Namespaces injection ignores (inject.IgnoredNamespaces). */
-const SYSTEM_NAMESPACES = new Set(["kube-system", "kube-public", "kube-node-lease", "local-path-storage"]);
+const SYSTEM_NAMESPACES = new Set([
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "local-path-storage",
+]);
 
 export function isSystemNamespace(ns: string | undefined): boolean {
   return SYSTEM_NAMESPACES.has(ns ?? "");

@@ -5,7 +5,12 @@ import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { num, type Obj, obj, objs, str } from "../../util/fields.ts";
-import { ISTIO_OPERATOR, ISTIO_PROXY, isControlPlane, podTemplate } from "../../util/mesh-membership.ts";
+import {
+  ISTIO_OPERATOR,
+  ISTIO_PROXY,
+  isControlPlane,
+  podTemplate,
+} from "../../util/mesh-membership.ts";
 
 const PROXY_UID = 1337;
 

@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { labels, num, objs, str } from "../../util/fields.ts";
+import { getOrInit, labels, num, objs, str } from "../../util/fields.ts";
 import { deploymentInMesh, podTemplate } from "../../util/mesh-membership.ts";
 import { selectorMatches } from "../../util/selectors.ts";
 
@@ -48,8 +48,7 @@ function checkPortProtocols(ctx: Context, d: Resource, services: Resource[]): vo
     for (const p of objs(s.spec.ports)) {
       const port = num(p.port) ?? 0;
       const protocol = str(p.protocol) || "TCP";
-      let m = ports.get(port);
-      if (!m) ports.set(port, (m = new Map()));
+      const m = getOrInit(ports, port, () => new Map());
       m.set(protocol, [...(m.get(protocol) ?? []), fullName(s)]);
     }
   }
@@ -67,8 +66,7 @@ function checkTargetPorts(ctx: Context, d: Resource, services: Resource[]): void
       const port = num(p.port) ?? 0;
       let target = str(p.targetPort);
       if (target === "" || target === "0") target = String(port);
-      let m = targets.get(target);
-      if (!m) targets.set(target, (m = new Map()));
+      const m = getOrInit(targets, target, () => new Map());
       m.set(port, fullName(s));
     }
   }

@@ -21,7 +21,9 @@ export const subsetSelectPodAnalyzer: Analyzer = {
   inputs: [K.DestinationRule, K.Pod, K.Service, K.ServiceEntry, K.Node],
   analyze(ctx) {
     const hosts = serviceEntryHostMap(ctx.snapshot);
-    const nodes = new Map(ctx.snapshot.list(K.Node).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    const nodes = new Map(
+      ctx.snapshot.list(K.Node).map((n) => [n.metadata.name, n.metadata.labels ?? {}]),
+    );
     const subsets: { dr: Resource; name: string; selector: Labels; matched: boolean }[] = [];
     for (const dr of ctx.snapshot.list(K.DestinationRule)) {
       const host = str(dr.spec.host);
@@ -39,9 +41,11 @@ export const subsetSelectPodAnalyzer: Analyzer = {
     }
     for (const pod of ctx.snapshot.list(K.Pod)) {
       const podLabels = withTopology(pod, nodes);
-      for (const s of subsets) if (!s.matched && selectorMatches(s.selector, podLabels)) s.matched = true;
+      for (const s of subsets)
+        if (!s.matched && selectorMatches(s.selector, podLabels)) s.matched = true;
     }
-    for (const s of subsets) if (!s.matched) ctx.report(s.dr, "DestinationRuleSubsetNotSelectPods", s.name);
+    for (const s of subsets)
+      if (!s.matched) ctx.report(s.dr, "DestinationRuleSubsetNotSelectPods", s.name);
   },
 };
 

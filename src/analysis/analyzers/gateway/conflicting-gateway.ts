@@ -5,7 +5,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { labels, num, type Obj, obj, objs, str, strs } from "../../util/fields.ts";
+import { getOrInit, labels, num, type Obj, obj, objs, str, strs } from "../../util/fields.ts";
 import { type Labels, selectorMatches, selectorString } from "../../util/selectors.ts";
 
 /** host → bind address, for one Gateway's servers on one port. */
@@ -22,8 +22,7 @@ export const conflictingGatewayAnalyzer: Analyzer = {
       const sel = selectorString(labels(r.spec.selector));
       for (const server of objs(r.spec.servers)) {
         const key = `${sel}~${portOf(server)}`;
-        let m = byKey.get(key);
-        if (!m) byKey.set(key, (m = new Map()));
+        const m = getOrInit(byKey, key, () => new Map());
         const hb: HostsBind = new Map();
         for (const h of strs(server.hosts)) hb.set(h, str(server.bind));
         m.set(fullName(r), hb);
@@ -33,7 +32,11 @@ export const conflictingGatewayAnalyzer: Analyzer = {
   },
 };
 
-function analyzeGateway(ctx: Context, r: Resource, byKey: Map<string, Map<string, HostsBind>>): void {
+function analyzeGateway(
+  ctx: Context,
+  r: Resource,
+  byKey: Map<string, Map<string, HostsBind>>,
+): void {
   const name = fullName(r);
   const selector = labels(r.spec.selector);
   const sel = selectorString(selector);
@@ -46,7 +49,11 @@ function analyzeGateway(ctx: Context, r: Resource, byKey: Map<string, Map<string
       const other = parseSelector(otherSel);
       matched = ctx.snapshot
         .list(K.Pod)
-        .some((p) => selectorMatches(selector, p.metadata.labels) && selectorMatches(other, p.metadata.labels));
+        .some(
+          (p) =>
+            selectorMatches(selector, p.metadata.labels) &&
+            selectorMatches(other, p.metadata.labels),
+        );
     }
     if (matched) same.push([key, gateways]);
   }
@@ -60,12 +67,20 @@ function analyzeGateway(ctx: Context, r: Resource, byKey: Map<string, Map<string
     for (const [key, gateways] of same) {
       if (key.slice(key.lastIndexOf("~") + 1) !== port) continue;
       for (const [other, known] of gateways) {
-        if (other !== name && duplicates(strs(server.hosts), str(server.bind), known)) conflicts.push(other);
+        if (other !== name && duplicates(strs(server.hosts), str(server.bind), known))
+          conflicts.push(other);
       }
     }
     if (conflicts.length > 0) {
       conflicts.sort();
-      ctx.report(r, "ConflictingGateways", conflicts.join(","), sel, port, strs(server.hosts).join(","));
+      ctx.report(
+        r,
+        "ConflictingGateways",
+        conflicts.join(","),
+        sel,
+        port,
+        strs(server.hosts).join(","),
+      );
     }
   }
 }

@@ -17,7 +17,9 @@ export const secretAnalyzer: Analyzer = {
     for (const r of ctx.snapshot.list(K.Gateway)) {
       const selector = labels(r.spec.selector);
       // Secrets live with the gateway workload, not with the Gateway resource.
-      const pod = ctx.snapshot.list(K.Pod).find((p) => selectorMatches(selector, p.metadata.labels));
+      const pod = ctx.snapshot
+        .list(K.Pod)
+        .find((p) => selectorMatches(selector, p.metadata.labels));
       const gwNs = pod?.metadata.namespace ?? "";
       if (!pod || gwNs === "") {
         ctx.report(r, "ReferencedResourceNotFound", "selector", selectorString(selector));
@@ -50,7 +52,8 @@ function validSecret(secret: Resource, now: number): boolean {
   const data = obj(secret.spec.data);
   const stringData = obj(secret.spec.stringData);
   const value = (k: string): Buffer | undefined => {
-    if (typeof stringData[k] === "string" && stringData[k] !== "") return Buffer.from(stringData[k]);
+    if (typeof stringData[k] === "string" && stringData[k] !== "")
+      return Buffer.from(stringData[k]);
     const v = str(data[k]);
     return v === "" ? undefined : Buffer.from(v, "base64");
   };

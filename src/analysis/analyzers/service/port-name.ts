@@ -3,8 +3,8 @@
 
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { isControlPlane, isSystemNamespace } from "../../util/mesh-membership.ts";
 import { num, objs, str } from "../../util/fields.ts";
+import { isControlPlane, isSystemNamespace } from "../../util/mesh-membership.ts";
 import { convertProtocol, UNSUPPORTED } from "../../util/protocol.ts";
 
 export const portNameAnalyzer: Analyzer = {
@@ -19,7 +19,11 @@ export const portNameAnalyzer: Analyzer = {
       const external = str(r.spec.type) === "ExternalName";
       for (const port of objs(r.spec.ports)) {
         const name = str(port.name);
-        const protocol = convertProtocol(name, str(port.protocol), str(port.appProtocol) || undefined);
+        const protocol = convertProtocol(
+          name,
+          str(port.protocol),
+          str(port.appProtocol) || undefined,
+        );
         if (protocol !== UNSUPPORTED && !(name === "tcp" && external)) continue;
         if (external) {
           ctx.report(r, "ExternalNameServiceTypeInvalidPortName");

@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { num, objs, str, strs } from "../../util/fields.ts";
+import { getOrInit, num, objs, str, strs } from "../../util/fields.ts";
 import { EXPORT_ALL, EXPORT_LOCAL, isExportToAll } from "../../util/hosts.ts";
 
 interface Entry {
@@ -18,7 +18,10 @@ export const conflictingServiceEntryProtocolAnalyzer: Analyzer = {
     "Checks if multiple ServiceEntries define the same host and port with different protocols",
   inputs: [K.ServiceEntry],
   analyze(ctx) {
-    const index = new Map<string, { scope: string; host: string; port: number; entries: Entry[] }>();
+    const index = new Map<
+      string,
+      { scope: string; host: string; port: number; entries: Entry[] }
+    >();
     for (const r of ctx.snapshot.list(K.ServiceEntry)) {
       const ns = r.metadata.namespace ?? "";
       const exportTo = strs(r.spec.exportTo);
@@ -30,8 +33,7 @@ export const conflictingServiceEntryProtocolAnalyzer: Analyzer = {
           for (const p of objs(r.spec.ports)) {
             const port = num(p.number) ?? 0;
             const key = `${scope}\u0000${host}\u0000${port}`;
-            let e = index.get(key);
-            if (!e) index.set(key, (e = { scope, host, port, entries: [] }));
+            const e = getOrInit(index, key, () => ({ scope, host, port, entries: [] as Entry[] }));
             e.entries.push({ protocol: str(p.protocol), r });
           }
         }

@@ -26,7 +26,8 @@ export const sidecarSelectorAnalyzer: Analyzer = {
       }
       let found = false;
       for (const p of ctx.snapshot.list(K.Pod)) {
-        if ((p.metadata.namespace ?? "") !== ns || !selectorMatches(sel, p.metadata.labels)) continue;
+        if ((p.metadata.namespace ?? "") !== ns || !selectorMatches(sel, p.metadata.labels))
+          continue;
         found = true;
         podsToSidecars.set(p, [...(podsToSidecars.get(p) ?? []), s]);
       }
@@ -40,19 +41,33 @@ export const sidecarSelectorAnalyzer: Analyzer = {
       for (const s of list) {
         if (ambient) {
           if (!reported.has(s)) {
-            ctx.report(s, "IneffectivePolicy", "selected workload is in ambient mode, the policy has no impact");
+            ctx.report(
+              s,
+              "IneffectivePolicy",
+              "selected workload is in ambient mode, the policy has no impact",
+            );
             reported.add(s);
           }
           continue;
         }
-        ctx.report(s, "ConflictingSidecarWorkloadSelectors", names, pod.metadata.namespace ?? "", pod.metadata.name);
+        ctx.report(
+          s,
+          "ConflictingSidecarWorkloadSelectors",
+          names,
+          pod.metadata.namespace ?? "",
+          pod.metadata.name,
+        );
       }
     }
     for (const [ns, list] of nsToSidecars) {
       if (namespaceInAmbientMode(ctx.snapshot.get(K.Namespace, undefined, ns))) {
         for (const s of list) {
           if (reported.has(s)) continue;
-          ctx.report(s, "IneffectivePolicy", "namespace is in ambient mode, the policy has no impact");
+          ctx.report(
+            s,
+            "IneffectivePolicy",
+            "namespace is in ambient mode, the policy has no impact",
+          );
           reported.add(s);
         }
         continue;

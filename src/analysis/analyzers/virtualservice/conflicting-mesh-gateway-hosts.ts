@@ -47,11 +47,14 @@ export const conflictingMeshGatewayHostsAnalyzer: Analyzer = {
       if (scope !== EXPORT_ALL) {
         for (const [other, rs] of byHost) {
           const [otherScope, otherHost] = splitScoped(other);
-          if (otherScope === EXPORT_ALL && hostMatches(host, otherHost)) conflicting = [...conflicting, ...rs];
+          if (otherScope === EXPORT_ALL && hostMatches(host, otherHost))
+            conflicting = [...conflicting, ...rs];
         }
       }
       if (conflicting.length < 2) continue;
-      const names = conflicting.map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name}`).join(",");
+      const names = conflicting
+        .map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name}`)
+        .join(",");
       for (const r of conflicting) {
         if (reported.has(r)) continue;
         reported.add(r);

@@ -6,7 +6,11 @@ import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { num, obj, objs, str, strs } from "../../util/fields.ts";
 import { destinationHost, type HostEntry, serviceEntryHostMap } from "../../util/service-lookup.ts";
-import { type AnnotatedDestination, mirrorDestinations, routeDestinations } from "./destinations.ts";
+import {
+  type AnnotatedDestination,
+  mirrorDestinations,
+  routeDestinations,
+} from "./destinations.ts";
 
 export const destinationHostAnalyzer: Analyzer = {
   name: "virtualservice.DestinationHostAnalyzer",
@@ -22,7 +26,11 @@ export const destinationHostAnalyzer: Analyzer = {
   },
 };
 
-function checkHosts(ctx: Context, r: Resource, hosts: ReturnType<typeof serviceEntryHostMap>): void {
+function checkHosts(
+  ctx: Context,
+  r: Resource,
+  hosts: ReturnType<typeof serviceEntryHostMap>,
+): void {
   const ns = r.metadata.namespace ?? "";
   const exportTo = strs(r.spec.exportTo);
   for (const [kind, dests] of [
@@ -80,7 +88,11 @@ function subsetDestinations(ctx: Context): Map<Resource, string[]> {
  * A gateway-bound route without subset to a host that another VirtualService splits by subset:
  * the subset routing applies to sidecars only, not to requests entering through the gateway.
  */
-function checkIngressSubsets(ctx: Context, r: Resource, withSubsets: Map<Resource, string[]>): void {
+function checkIngressSubsets(
+  ctx: Context,
+  r: Resource,
+  withSubsets: Map<Resource, string[]>,
+): void {
   if (strs(r.spec.gateways).length === 0) return;
   for (const http of objs(r.spec.http)) {
     for (const route of objs(http.route)) {
@@ -88,7 +100,8 @@ function checkIngressSubsets(ctx: Context, r: Resource, withSubsets: Map<Resourc
       if (str(dest.subset) !== "") continue;
       for (const [vs, hosts] of withSubsets) {
         for (const h of hosts) {
-          if (h === str(dest.host)) ctx.report(r, "IngressRouteRulesNotAffected", fullName(vs), fullName(r));
+          if (h === str(dest.host))
+            ctx.report(r, "IngressRouteRulesNotAffected", fullName(vs), fullName(r));
         }
       }
     }

@@ -14,7 +14,12 @@ export function routeDestinations(spec: Obj): AnnotatedDestination[] {
   for (const rule of ["tcp", "tls", "http"] as const) {
     objs(spec[rule]).forEach((r, i) => {
       objs(r.route).forEach((rd, j) => {
-        out.push({ routeRule: rule, serviceIndex: i, destinationIndex: j, destination: obj(rd.destination) });
+        out.push({
+          routeRule: rule,
+          serviceIndex: i,
+          destinationIndex: j,
+          destination: obj(rd.destination),
+        });
       });
     });
   }
@@ -25,10 +30,20 @@ export function mirrorDestinations(spec: Obj): AnnotatedDestination[] {
   const out: AnnotatedDestination[] = [];
   objs(spec.http).forEach((r, i) => {
     if (r.mirror && typeof r.mirror === "object") {
-      out.push({ routeRule: "http.mirror", serviceIndex: i, destinationIndex: 0, destination: obj(r.mirror) });
+      out.push({
+        routeRule: "http.mirror",
+        serviceIndex: i,
+        destinationIndex: 0,
+        destination: obj(r.mirror),
+      });
     }
     objs(r.mirrors).forEach((m, j) => {
-      out.push({ routeRule: "http.mirrors", serviceIndex: i, destinationIndex: j, destination: obj(m.destination) });
+      out.push({
+        routeRule: "http.mirrors",
+        serviceIndex: i,
+        destinationIndex: j,
+        destination: obj(m.destination),
+      });
     });
   });
   return out;

@@ -48,12 +48,19 @@ function analyzeVirtualService(ctx: Context, r: Resource): void {
   }
 }
 
-function hostInGateway(gw: Resource | undefined, vsHosts: readonly string[], vsNs: string): boolean {
+function hostInGateway(
+  gw: Resource | undefined,
+  vsHosts: readonly string[],
+  vsNs: string,
+): boolean {
   if (!gw) return false;
   const gwNs = gw.metadata.namespace ?? "";
   const gatewayHosts: string[] = [];
-  for (const server of objs(gw.spec.servers)) gatewayHosts.push(...sanitize(strs(server.hosts), gwNs));
-  return namesForNamespace(gatewayHosts, vsNs).some((gh) => vsHosts.some((h) => hostMatches(gh, h)));
+  for (const server of objs(gw.spec.servers))
+    gatewayHosts.push(...sanitize(strs(server.hosts), gwNs));
+  return namesForNamespace(gatewayHosts, vsNs).some((gh) =>
+    vsHosts.some((h) => hostMatches(gh, h)),
+  );
 }
 
 /** `./host` → `<gateway ns>/host`, `*\/host` → `host`, `*\/*` → `*` (only host). */
