@@ -46,7 +46,8 @@ export function multisetDiff(expected: readonly string[], actual: readonly strin
 
 export function runCase(c: AnalyzerCase): CaseResult {
   const analyzer = findAnalyzer(c.analyzer);
-  if (!analyzer) return { pass: false, missing: [`analyzer ${c.analyzer} not implemented`], extra: [] };
+  if (!analyzer)
+    return { pass: false, missing: [`analyzer ${c.analyzer} not implemented`], extra: [] };
   const at = (f: string) => join(CASES_DIR, f);
   const result = analyzeFiles(c.inputFiles.map(at), {
     analyzers: [analyzer],
