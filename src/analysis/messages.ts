@@ -29,12 +29,13 @@ export function parseLevel(text: string): MessageLevel | undefined {
 }
 
 /**
- * Finds the shared Istio corpus: `$MAST_ISTIO_CORPUS`, else the nearest `shared/istio-corpus`
- * above this module (the repository lives beside `shared/`, possibly in a nested worktree).
+ * Finds the shared Istio corpus: `$MAST_SHARED/istio-corpus`, else the nearest
+ * `shared/istio-corpus` above this module (the repository lives beside `shared/`, possibly in a
+ * nested worktree).
  */
 export function istioCorpusDir(): string {
-  const env = process.env.MAST_ISTIO_CORPUS;
-  if (env) return env;
+  const env = process.env.MAST_SHARED;
+  if (env) return join(env, "istio-corpus");
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(dir, "shared", "istio-corpus");

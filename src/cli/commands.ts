@@ -1,11 +1,13 @@
 // Every command group of the CLI; each file registers its commands on the root program.
 
 import type { Command } from "commander";
+import { registerAnalyze } from "./analyze.ts";
 import { registerLoad } from "./load.ts";
 import { registerValidate } from "./validate.ts";
 import { registerVersion } from "./version-cmd.ts";
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerAnalyze,
   registerLoad,
   registerValidate,
   registerVersion,

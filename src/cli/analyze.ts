@@ -1,0 +1,141 @@
+// `mast analyze [files|dirs...]`: Istio's configuration analyzers over config files, with
+// istioctl's output formats, thresholds and exit codes (79 when issues reach the threshold).
+
+import { type Command, Option } from "commander";
+import { stringify } from "yaml";
+import type { AnalysisMessage, Analyzer } from "../analysis/analyzer.ts";
+import { analyzeFiles } from "../analysis/files.ts";
+import { levelRank, type MessageLevel, parseLevel } from "../analysis/messages.ts";
+import { ANALYZERS, defaultAnalyzers, findAnalyzer } from "../analysis/registry.ts";
+import { formatDiagnostic } from "../api/diagnostic.ts";
+import { UsageError } from "./usage.ts";
+
+/** istioctl's exit code when analysis finds issues at or above the failure threshold. */
+export const ANALYZER_FOUND_ISSUES = 79;
+
+interface AnalyzeOptions {
+  readonly namespace?: string;
+  readonly allNamespaces?: boolean;
+  readonly analyzer: string[];
+  readonly meshConfig?: string;
+  readonly meshNetworks?: string;
+  readonly output: "log" | "json" | "yaml";
+  readonly failureThreshold: string;
+  readonly outputThreshold: string;
+  readonly listAnalyzers?: boolean;
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command("analyze")
+    .description("analyze Istio configuration and report problems, as istioctl analyze does")
+    .argument("[paths...]", "files or directories of config (- for stdin)")
+    .option("-n, --namespace <ns>", "namespace for resources that do not set one")
+    .option("-A, --all-namespaces", "analyze all namespaces (the default for files)")
+    .option("--analyzer <name>", "run only this analyzer (repeatable)", collect, [])
+    .option("--mesh-config <file>", "MeshConfig file replacing the default mesh config")
+    .option("--mesh-networks <file>", "MeshNetworks file")
+    .addOption(
+      new Option("-o, --output <format>", "output format")
+        .choices(["log", "json", "yaml"])
+        .default("log"),
+    )
+    .option("--failure-threshold <level>", "lowest level that fails (Info|Warning|Error)", "Error")
+    .option("--output-threshold <level>", "lowest level printed (Info|Warning|Error)", "Info")
+    .option("-L, --list-analyzers", "list the analyzers and exit")
+    .action((paths: string[], opts: AnalyzeOptions) => {
+      process.exitCode = runAnalyze(paths, opts);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function threshold(flag: string, value: string): MessageLevel {
+  const level = parseLevel(value);
+  if (!level)
+    throw new UsageError(`analyze: ${flag} must be Info, Warning or Error, not "${value}"`);
+  return level;
+}
+
+function chosenAnalyzers(names: readonly string[]): Analyzer[] {
+  if (names.length === 0) return defaultAnalyzers();
+  return names.map((n) => {
+    const a = findAnalyzer(n);
+    if (!a) throw new UsageError(`analyze: unknown analyzer "${n}" (see --list-analyzers)`);
+    return a;
+  });
+}
+
+export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): number {
+  if (opts.listAnalyzers) {
+    for (const a of ANALYZERS) {
+      const extra = a.defaultSet === false ? " (not in the default set)" : "";
+      process.stdout.write(`${a.name}: ${a.description}${extra}\n`);
+    }
+    return 0;
+  }
+  if (opts.namespace && opts.allNamespaces) {
+    throw new UsageError("analyze: --namespace and --all-namespaces are mutually exclusive");
+  }
+  const failAt = threshold("--failure-threshold", opts.failureThreshold);
+  const printAt = threshold("--output-threshold", opts.outputThreshold);
+  const analyzers = chosenAnalyzers(opts.analyzer);
+  if (paths.length === 0) throw new UsageError("analyze: give at least one file or directory");
+  const result = analyzeFiles(paths, {
+    analyzers,
+    namespace: opts.allNamespaces ? undefined : opts.namespace,
+    meshConfigFile: opts.meshConfig,
+    meshNetworksFile: opts.meshNetworks,
+  });
+  // Unreadable inputs are reported and skipped; the rest is still analyzed.
+  for (const p of result.problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
+  const messages = sortMessages(result.messages);
+  const shown = messages.filter((m) => levelRank(m.level) >= levelRank(printAt));
+  writeMessages(shown, opts.output, opts.namespace);
+  const failed = messages.some((m) => levelRank(m.level) >= levelRank(failAt));
+  if (failed && opts.output === "log") {
+    const where = opts.namespace ? `namespace: ${opts.namespace}` : "all namespaces";
+    process.stderr.write(
+      `Error: Analyzers found issues when analyzing ${where}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`,
+    );
+  }
+  return failed ? ANALYZER_FOUND_ISSUES : 0;
+}
+
+function sortMessages(messages: readonly AnalysisMessage[]): AnalysisMessage[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...messages].sort(
+    (a, b) => cmp(a.origin, b.origin) || cmp(a.code, b.code) || cmp(a.message, b.message),
+  );
+}
+
+/** `Warning [IST0101] (VirtualService default/reviews x.yaml:12) Referenced host not found: …` */
+export function formatLog(m: AnalysisMessage): string {
+  const where = m.reference ? `${m.origin} ${m.reference}` : m.origin;
+  return `${m.level} [${m.code}] (${where}) ${m.message}`;
+}
+
+function writeMessages(messages: readonly AnalysisMessage[], output: string, ns?: string): void {
+  if (output === "log") {
+    for (const m of messages) process.stdout.write(`${formatLog(m)}\n`);
+    if (messages.length === 0) {
+      const where = ns ? `namespace: ${ns}` : "all namespaces";
+      process.stderr.write(`\u2714 No validation issues found when analyzing ${where}.\n`);
+    }
+    return;
+  }
+  const items = messages.map((m) => ({
+    code: m.code,
+    level: m.level,
+    type: m.type,
+    origin: m.origin,
+    message: m.message,
+    reference: m.reference ?? "",
+    documentationUrl: m.documentationUrl,
+  }));
+  process.stdout.write(
+    output === "json" ? `${JSON.stringify(items, null, 2)}\n` : stringify(items),
+  );
+}
