@@ -4,6 +4,11 @@
 import type { Analyzer } from "./analyzer.ts";
 import { applicationUidAnalyzer } from "./analyzers/deployment/application-uid.ts";
 import { multiServiceAnalyzer } from "./analyzers/deployment/multi-service.ts";
+import { telemetryProviderAnalyzer } from "./analyzers/telemetry/provider.ts";
+import {
+  telemetryDefaultSelectorAnalyzer,
+  telemetrySelectorAnalyzer,
+} from "./analyzers/telemetry/selector.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
@@ -19,6 +24,9 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  telemetryProviderAnalyzer,
+  telemetrySelectorAnalyzer,
+  telemetryDefaultSelectorAnalyzer,
   applicationUidAnalyzer,
   multiServiceAnalyzer,
   portNameAnalyzer,
