@@ -9,6 +9,8 @@ import {
   telemetryDefaultSelectorAnalyzer,
   telemetrySelectorAnalyzer,
 } from "./analyzers/telemetry/selector.ts";
+import { imageAnalyzer } from "./analyzers/injection/image.ts";
+import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
@@ -24,6 +26,8 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  injectionAnalyzer,
+  imageAnalyzer,
   telemetryProviderAnalyzer,
   telemetrySelectorAnalyzer,
   telemetryDefaultSelectorAnalyzer,
