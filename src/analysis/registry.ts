@@ -11,6 +11,8 @@ import {
 } from "./analyzers/telemetry/selector.ts";
 import { imageAnalyzer } from "./analyzers/injection/image.ts";
 import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
+import { alphaAnnotationsAnalyzer } from "./analyzers/annotations/alpha.ts";
+import { k8sAnnotationsAnalyzer } from "./analyzers/annotations/k8s.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
@@ -26,6 +28,8 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  k8sAnnotationsAnalyzer,
+  alphaAnnotationsAnalyzer,
   injectionAnalyzer,
   imageAnalyzer,
   telemetryProviderAnalyzer,
