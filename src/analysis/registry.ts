@@ -13,6 +13,9 @@ import { imageAnalyzer } from "./analyzers/injection/image.ts";
 import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
 import { alphaAnnotationsAnalyzer } from "./analyzers/annotations/alpha.ts";
 import { k8sAnnotationsAnalyzer } from "./analyzers/annotations/k8s.ts";
+import { deprecationAnalyzer } from "./analyzers/deprecation/deprecation.ts";
+import { externalControlPlaneAnalyzer } from "./analyzers/webhook/external-control-plane.ts";
+import { webhookAnalyzer } from "./analyzers/webhook/webhook.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
@@ -28,6 +31,9 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  deprecationAnalyzer,
+  externalControlPlaneAnalyzer,
+  webhookAnalyzer,
   k8sAnnotationsAnalyzer,
   alphaAnnotationsAnalyzer,
   injectionAnalyzer,

@@ -21,5 +21,19 @@ export function analyze(
       if (r) ctx.report(r, "InternalError", detail);
     }
   }
-  return ctx.messages;
+  return dedupe(ctx.messages);
+}
+
+/**
+ * Drops repeated identical messages (same code, resource and text), as Istio's analysis result
+ * does: an analyzer that meets one problem from several directions reports it once.
+ */
+function dedupe(messages: readonly AnalysisMessage[]): AnalysisMessage[] {
+  const seen = new Set<string>();
+  return messages.filter((m) => {
+    const key = `${m.code}\u0000${m.origin}\u0000${m.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

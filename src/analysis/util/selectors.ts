@@ -33,3 +33,31 @@ export function selectorString(selector: Labels): string {
     .map((k) => `${k}=${selector[k]}`)
     .join(",");
 }
+
+/**
+ * metav1.LabelSelector semantics (matchLabels and matchExpressions with In, NotIn, Exists,
+ * DoesNotExist); an absent selector matches everything, a malformed one nothing.
+ */
+export function labelSelectorMatches(selector: unknown, labels: Labels): boolean {
+  if (selector === undefined || selector === null) return true;
+  const s = selector as { matchLabels?: unknown; matchExpressions?: unknown };
+  if (!selectorMatches(matchLabels(s), labels)) return false;
+  const exprs = Array.isArray(s.matchExpressions) ? s.matchExpressions : [];
+  return exprs.every((e: { key?: unknown; operator?: unknown; values?: unknown }) => {
+    const key = typeof e?.key === "string" ? e.key : "";
+    const values = Array.isArray(e?.values) ? e.values.map(String) : [];
+    const has = Object.hasOwn(labels, key);
+    switch (e?.operator) {
+      case "In":
+        return has && values.includes(labels[key]!);
+      case "NotIn":
+        return !has || !values.includes(labels[key]!);
+      case "Exists":
+        return has;
+      case "DoesNotExist":
+        return !has;
+      default:
+        return false;
+    }
+  });
+}
