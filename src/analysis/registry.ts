@@ -16,6 +16,9 @@ import { k8sAnnotationsAnalyzer } from "./analyzers/annotations/k8s.ts";
 import { deprecationAnalyzer } from "./analyzers/deprecation/deprecation.ts";
 import { externalControlPlaneAnalyzer } from "./analyzers/webhook/external-control-plane.ts";
 import { webhookAnalyzer } from "./analyzers/webhook/webhook.ts";
+import { authorizationPoliciesAnalyzer } from "./analyzers/authz/authorization-policies.ts";
+import { blockedCidrsAnalyzer } from "./analyzers/authn/blocked-cidrs.ts";
+import { envoyPatchAnalyzer } from "./analyzers/envoyfilter/envoy-patch.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
@@ -31,6 +34,9 @@ import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  blockedCidrsAnalyzer,
+  envoyPatchAnalyzer,
+  authorizationPoliciesAnalyzer,
   deprecationAnalyzer,
   externalControlPlaneAnalyzer,
   webhookAnalyzer,
