@@ -2,38 +2,46 @@
 // without `--analyzer`; the others run only when named.
 
 import type { Analyzer } from "./analyzer.ts";
+import { alphaAnnotationsAnalyzer } from "./analyzers/annotations/alpha.ts";
+import { k8sAnnotationsAnalyzer } from "./analyzers/annotations/k8s.ts";
+import { blockedCidrsAnalyzer } from "./analyzers/authn/blocked-cidrs.ts";
+import { authorizationPoliciesAnalyzer } from "./analyzers/authz/authorization-policies.ts";
+import { conditionAnalyzer } from "./analyzers/conditions/conditions.ts";
 import { applicationUidAnalyzer } from "./analyzers/deployment/application-uid.ts";
 import { multiServiceAnalyzer } from "./analyzers/deployment/multi-service.ts";
+import { deprecationAnalyzer } from "./analyzers/deprecation/deprecation.ts";
+import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
+import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
+import { envoyPatchAnalyzer } from "./analyzers/envoyfilter/envoy-patch.ts";
+import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
+import { ingressGatewayPortAnalyzer } from "./analyzers/gateway/ingress-gateway-port.ts";
+import { secretAnalyzer } from "./analyzers/gateway/secret.ts";
+import { imageAnalyzer } from "./analyzers/injection/image.ts";
+import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
+import { crdVersionAnalyzer } from "./analyzers/k8sgateway/crd-version.ts";
+import { k8sGatewaySelectorAnalyzer } from "./analyzers/k8sgateway/selector.ts";
+import { meshNetworksAnalyzer } from "./analyzers/meshnetworks/meshnetworks.ts";
+import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
+import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
+import { protocolAddressesAnalyzer } from "./analyzers/serviceentry/protocol-addresses.ts";
+import { sidecarSelectorAnalyzer } from "./analyzers/sidecar/selector.ts";
 import { telemetryProviderAnalyzer } from "./analyzers/telemetry/provider.ts";
 import {
   telemetryDefaultSelectorAnalyzer,
   telemetrySelectorAnalyzer,
 } from "./analyzers/telemetry/selector.ts";
-import { imageAnalyzer } from "./analyzers/injection/image.ts";
-import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
-import { alphaAnnotationsAnalyzer } from "./analyzers/annotations/alpha.ts";
-import { k8sAnnotationsAnalyzer } from "./analyzers/annotations/k8s.ts";
-import { deprecationAnalyzer } from "./analyzers/deprecation/deprecation.ts";
-import { externalControlPlaneAnalyzer } from "./analyzers/webhook/external-control-plane.ts";
-import { webhookAnalyzer } from "./analyzers/webhook/webhook.ts";
-import { authorizationPoliciesAnalyzer } from "./analyzers/authz/authorization-policies.ts";
-import { blockedCidrsAnalyzer } from "./analyzers/authn/blocked-cidrs.ts";
-import { envoyPatchAnalyzer } from "./analyzers/envoyfilter/envoy-patch.ts";
-import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
-import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
-import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
-import { ingressGatewayPortAnalyzer } from "./analyzers/gateway/ingress-gateway-port.ts";
-import { secretAnalyzer } from "./analyzers/gateway/secret.ts";
-import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
-import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
-import { protocolAddressesAnalyzer } from "./analyzers/serviceentry/protocol-addresses.ts";
-import { sidecarSelectorAnalyzer } from "./analyzers/sidecar/selector.ts";
 import { conflictingMeshGatewayHostsAnalyzer } from "./analyzers/virtualservice/conflicting-mesh-gateway-hosts.ts";
 import { destinationHostAnalyzer } from "./analyzers/virtualservice/destination-host.ts";
 import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-rule.ts";
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
+import { externalControlPlaneAnalyzer } from "./analyzers/webhook/external-control-plane.ts";
+import { webhookAnalyzer } from "./analyzers/webhook/webhook.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
+  conditionAnalyzer,
+  crdVersionAnalyzer,
+  k8sGatewaySelectorAnalyzer,
+  meshNetworksAnalyzer,
   blockedCidrsAnalyzer,
   envoyPatchAnalyzer,
   authorizationPoliciesAnalyzer,

@@ -31,7 +31,8 @@ export const alphaAnnotationsAnalyzer: Analyzer = {
 
 function check(ctx: Context, r: Resource): void {
   const defs = annotationDefs();
-  const skipDefaults = r.kind.id === K.Pod && !objs(r.spec.initContainers).some((c) => str(c.name) === "istio-init");
+  const skipDefaults =
+    r.kind.id === K.Pod && !objs(r.spec.initContainers).some((c) => str(c.name) === "istio-init");
   for (const name of Object.keys(r.metadata.annotations ?? {})) {
     if (!isIstioAnnotation(name)) continue;
     const def = defs.get(name);

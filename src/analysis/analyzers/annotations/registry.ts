@@ -20,7 +20,9 @@ let loaded: Map<string, AnnotationDef> | undefined;
 
 export function annotationDefs(): Map<string, AnnotationDef> {
   if (!loaded) {
-    const doc = obj(parse(readFileSync(join(istioCorpusDir(), "api-metadata", "annotations.yaml"), "utf8")));
+    const doc = obj(
+      parse(readFileSync(join(istioCorpusDir(), "api-metadata", "annotations.yaml"), "utf8")),
+    );
     loaded = new Map(
       objs(doc.annotations).map((a) => [
         str(a.name),

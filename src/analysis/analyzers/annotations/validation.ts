@@ -9,7 +9,8 @@ function uint32(v: string): string | undefined {
 }
 
 function port(v: string): string | undefined {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) return `port number ${v} must be in the range 1..65535`;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+    return `port number ${v} must be in the range 1..65535`;
   return undefined;
 }
 
@@ -24,10 +25,15 @@ function portList(v: string): string | undefined {
 
 function cidr(v: string): boolean {
   const [ip, bits, extra] = v.split("/");
-  if (extra !== undefined || ip === undefined || bits === undefined || !/^\d+$/.test(bits)) return false;
+  if (extra !== undefined || ip === undefined || bits === undefined || !/^\d+$/.test(bits))
+    return false;
   if (ip.includes(":")) return /^[0-9a-fA-F:.]+$/.test(ip) && Number(bits) <= 128;
   const parts = ip.split(".");
-  return parts.length === 4 && parts.every((p) => /^\d+$/.test(p) && Number(p) <= 255) && Number(bits) <= 32;
+  return (
+    parts.length === 4 &&
+    parts.every((p) => /^\d+$/.test(p) && Number(p) <= 255) &&
+    Number(bits) <= 32
+  );
 }
 
 function cidrList(v: string): string | undefined {
@@ -37,7 +43,9 @@ function cidrList(v: string): string | undefined {
 }
 
 function interceptionMode(v: string): string | undefined {
-  return ["REDIRECT", "TPROXY", "NONE"].includes(v) ? undefined : `unrecognized interception mode "${v}"`;
+  return ["REDIRECT", "TPROXY", "NONE"].includes(v)
+    ? undefined
+    : `unrecognized interception mode "${v}"`;
 }
 
 const VALIDATORS: Record<string, (v: string) => string | undefined> = {

@@ -25,7 +25,9 @@ export const blockedCidrsAnalyzer: Analyzer = {
     for (const d of ctx.snapshot.list(K.Deployment)) {
       if (d.metadata.labels?.app !== "istiod") continue;
       const restricted = objs(podTemplate(d).spec.containers).some((c) =>
-        objs(c.env).some((e) => str(e.name) === "BLOCKED_CIDRS_IN_JWKS_URIS" && str(e.value) !== ""),
+        objs(c.env).some(
+          (e) => str(e.name) === "BLOCKED_CIDRS_IN_JWKS_URIS" && str(e.value) !== "",
+        ),
       );
       if (!restricted) ctx.report(d, "JwksUriFetchUnrestricted", names.length, shown);
     }

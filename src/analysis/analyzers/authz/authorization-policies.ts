@@ -31,7 +31,8 @@ function checkWorkloads(ctx: Context, r: Resource, podLabels: Map<string, Labels
   const ns = r.metadata.namespace ?? "";
   const hasSelector = r.spec.selector !== undefined && r.spec.selector !== null;
   const sel = matchLabels(r.spec.selector);
-  const matchesIn = (list: readonly Labels[] | undefined) => (list ?? []).some((l) => selectorMatches(sel, l));
+  const matchesIn = (list: readonly Labels[] | undefined) =>
+    (list ?? []).some((l) => selectorMatches(sel, l));
   if (ns === ctx.snapshot.mesh.rootNamespace) {
     // Mesh-wide: only a selector can fail to match, and anywhere in the mesh will do.
     if (hasSelector && ![...podLabels.values()].some(matchesIn)) {
@@ -52,7 +53,8 @@ function checkNamespaces(ctx: Context, r: Resource): void {
     for (const from of objs(rule.from)) {
       const source = obj(from.source);
       for (const ns of [...strs(source.namespaces), ...strs(source.notNamespaces)]) {
-        if (!namespaces.some((n) => namespaceMatch(n, ns))) ctx.report(r, "ReferencedResourceNotFound", "namespace", ns);
+        if (!namespaces.some((n) => namespaceMatch(n, ns)))
+          ctx.report(r, "ReferencedResourceNotFound", "namespace", ns);
       }
     }
   }

@@ -5,10 +5,12 @@ import { K } from "../../kinds.ts";
 import { num, obj, objs, str } from "../../util/fields.ts";
 
 /** Istio CRDs removed from the CRD bundle (the old RBAC API). */
-const REMOVED_CRDS = ["ClusterRbacConfig", "RbacConfig", "ServiceRole", "ServiceRoleBinding"].map((kind) => ({
-  group: "rbac.istio.io",
-  kind,
-}));
+const REMOVED_CRDS = ["ClusterRbacConfig", "RbacConfig", "ServiceRole", "ServiceRoleBinding"].map(
+  (kind) => ({
+    group: "rbac.istio.io",
+    kind,
+  }),
+);
 
 export const deprecationAnalyzer: Analyzer = {
   name: "deprecation.DeprecationAnalyzer",
@@ -19,7 +21,11 @@ export const deprecationAnalyzer: Analyzer = {
       for (const http of objs(r.spec.http)) {
         const percent = num(obj(obj(http.fault).delay).percent) ?? 0;
         if (percent > 0) {
-          ctx.report(r, "Deprecated", "HTTPRoute.fault.delay.percent is deprecated; use HTTPRoute.fault.delay.percentage");
+          ctx.report(
+            r,
+            "Deprecated",
+            "HTTPRoute.fault.delay.percent is deprecated; use HTTPRoute.fault.delay.percentage",
+          );
         }
       }
     }

@@ -26,7 +26,12 @@ function analyzeFilter(ctx: Context, r: Resource, versioned: string[]): void {
   const relative = (instanceName: string) => {
     if (priority !== 0) return;
     const pinned = versioned.includes(instanceName);
-    ctx.report(r, pinned ? "EnvoyFilterUsesRelativeOperationWithProxyVersion" : "EnvoyFilterUsesRelativeOperation");
+    ctx.report(
+      r,
+      pinned
+        ? "EnvoyFilterUsesRelativeOperationWithProxyVersion"
+        : "EnvoyFilterUsesRelativeOperation",
+    );
   };
   for (const cp of objs(r.spec.configPatches)) {
     if (cp.patch === undefined || cp.patch === null) break;

@@ -6,7 +6,11 @@ import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { getOrInit, obj, objs, str } from "../../util/fields.ts";
 import { INJECTION_LABEL, ISTIO_PROXY, REVISION_LABEL } from "../../util/mesh-membership.ts";
-import { INJECTOR_CONFIGMAP, injectorConfigMapName, injectorProxyImage } from "./injector-config.ts";
+import {
+  INJECTOR_CONFIGMAP,
+  injectorConfigMapName,
+  injectorProxyImage,
+} from "./injector-config.ts";
 
 export const imageAnalyzer: Analyzer = {
   name: "injection.ImageAnalyzer",
@@ -15,7 +19,8 @@ export const imageAnalyzer: Analyzer = {
   analyze(ctx) {
     const images = new Map<string, string>();
     for (const cm of ctx.snapshot.list(K.ConfigMap)) {
-      if (cm.metadata.name.startsWith(INJECTOR_CONFIGMAP)) images.set(cm.metadata.name, injectorProxyImage(cm));
+      if (cm.metadata.name.startsWith(INJECTOR_CONFIGMAP))
+        images.set(cm.metadata.name, injectorProxyImage(cm));
     }
     if (images.size === 0) return;
     const imageType = str(obj(obj(ctx.snapshot.mesh.raw.defaultConfig).image).imageType);
@@ -36,11 +41,16 @@ export const imageAnalyzer: Analyzer = {
       if (pod.metadata.annotations?.["sidecar.istio.io/proxyImage"]) continue;
       const expected = images.get(injectorConfigMapName(revision));
       if (expected === undefined) continue;
-      const accepted = new Set([expected, `${expected}-distroless`, ...(imageType && imageType !== "default" ? [`${expected}-${imageType}`] : [])]);
+      const accepted = new Set([
+        expected,
+        `${expected}-distroless`,
+        ...(imageType && imageType !== "default" ? [`${expected}-${imageType}`] : []),
+      ]);
       // Native sidecars run the proxy as an init container.
       for (const c of [...objs(pod.spec.containers), ...objs(pod.spec.initContainers)]) {
         if (str(c.name) !== ISTIO_PROXY) continue;
-        if (!accepted.has(str(c.image))) getOrInit(mismatched, ns, () => []).push(pod.metadata.name);
+        if (!accepted.has(str(c.image)))
+          getOrInit(mismatched, ns, () => []).push(pod.metadata.name);
       }
     }
     for (const [ns, pods] of mismatched) {

@@ -25,7 +25,8 @@ export const injectionAnalyzer: Analyzer = {
     for (const pod of ctx.snapshot.list(K.Pod)) {
       if (!injected.has(pod.metadata.namespace ?? "")) continue;
       // A label overrides the annotation; either can opt the pod out.
-      const inject = pod.metadata.labels?.[SIDECAR_INJECT] ?? pod.metadata.annotations?.[SIDECAR_INJECT] ?? "";
+      const inject =
+        pod.metadata.labels?.[SIDECAR_INJECT] ?? pod.metadata.annotations?.[SIDECAR_INJECT] ?? "";
       if (inject.toLowerCase() === "false") continue;
       if (pod.spec.hostNetwork === true) continue;
       const proxy = objs(pod.spec.containers).find((c) => str(c.name) === ISTIO_PROXY);
@@ -73,5 +74,8 @@ function injectedNamespaces(ctx: Context): Set<string> {
 
 function enabledNamespacesByDefault(cm: Resource): boolean {
   const webhook = injectorValues(cm).sidecarInjectorWebhook;
-  return (webhook as { enableNamespacesByDefault?: unknown } | undefined)?.enableNamespacesByDefault === true;
+  return (
+    (webhook as { enableNamespacesByDefault?: unknown } | undefined)?.enableNamespacesByDefault ===
+    true
+  );
 }

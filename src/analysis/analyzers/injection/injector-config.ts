@@ -7,7 +7,9 @@ import { type Obj, obj, str } from "../../util/fields.ts";
 export const INJECTOR_CONFIGMAP = "istio-sidecar-injector";
 
 export function injectorConfigMapName(revision: string): string {
-  return revision === "" || revision === "default" ? INJECTOR_CONFIGMAP : `${INJECTOR_CONFIGMAP}-${revision}`;
+  return revision === "" || revision === "default"
+    ? INJECTOR_CONFIGMAP
+    : `${INJECTOR_CONFIGMAP}-${revision}`;
 }
 
 export function injectorValues(cm: Resource): Obj {

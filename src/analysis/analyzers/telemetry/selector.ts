@@ -21,7 +21,8 @@ export const telemetrySelectorAnalyzer: Analyzer = {
       const ns = t.metadata.namespace ?? "";
       let found = false;
       for (const p of ctx.snapshot.list(K.Pod)) {
-        if ((p.metadata.namespace ?? "") !== ns || !selectorMatches(sel, p.metadata.labels)) continue;
+        if ((p.metadata.namespace ?? "") !== ns || !selectorMatches(sel, p.metadata.labels))
+          continue;
         found = true;
         getOrInit(podsToTelemetries, p, () => []).push(t);
       }
@@ -31,7 +32,13 @@ export const telemetrySelectorAnalyzer: Analyzer = {
       if (list.length < 2) continue;
       const names = list.map((t) => t.metadata.name);
       for (const t of list) {
-        ctx.report(t, "ConflictingTelemetryWorkloadSelectors", names, pod.metadata.namespace ?? "", pod.metadata.name);
+        ctx.report(
+          t,
+          "ConflictingTelemetryWorkloadSelectors",
+          names,
+          pod.metadata.namespace ?? "",
+          pod.metadata.name,
+        );
       }
     }
   },

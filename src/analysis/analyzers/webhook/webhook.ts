@@ -34,15 +34,26 @@ export const webhookAnalyzer: Analyzer = {
       ...base,
       ...[...revisions].flatMap((rev) => base.map((l) => ({ ...l, [REVISION_LABEL]: rev }))),
     ];
-    const nsLabels = withRevisions([{}, { "istio-injection": "enabled" }, { "istio-injection": "disabled" }]);
-    const objLabels = withRevisions([{}, { "sidecar.istio.io/inject": "true" }, { "sidecar.istio.io/inject": "false" }]);
+    const nsLabels = withRevisions([
+      {},
+      { "istio-injection": "enabled" },
+      { "istio-injection": "disabled" },
+    ]);
+    const objLabels = withRevisions([
+      {},
+      { "sidecar.istio.io/inject": "true" },
+      { "sidecar.istio.io/inject": "false" },
+    ]);
     for (const nl of nsLabels) {
       for (const ol of objLabels) {
         const ids = new Set<string>();
         const matches: Hook[] = [];
         for (const h of hooks) {
           if (ids.has(h.id)) continue;
-          if (labelSelectorMatches(h.spec.namespaceSelector, nl) && labelSelectorMatches(h.spec.objectSelector, ol)) {
+          if (
+            labelSelectorMatches(h.spec.namespaceSelector, nl) &&
+            labelSelectorMatches(h.spec.objectSelector, ol)
+          ) {
             ids.add(h.id);
             matches.push(h);
           }
@@ -50,7 +61,11 @@ export const webhookAnalyzer: Analyzer = {
         if (matches.length < 2) continue;
         for (const m of matches) {
           const others = matches.filter((o) => o.id !== m.id).map((o) => o.id);
-          ctx.report(m.resource, "InvalidWebhook", `Webhook overlaps with others: [${others.join(" ")}]. This may cause injection to occur twice.`);
+          ctx.report(
+            m.resource,
+            "InvalidWebhook",
+            `Webhook overlaps with others: [${others.join(" ")}]. This may cause injection to occur twice.`,
+          );
         }
       }
     }
@@ -60,13 +75,20 @@ export const webhookAnalyzer: Analyzer = {
       const ns = str(obj(service).namespace);
       const name = str(obj(service).name);
       if (!ctx.snapshot.get(K.Service, ns || undefined, name)) {
-        ctx.report(h.resource, "InvalidWebhook", `Injector refers to a control plane service that does not exist: ${ns}/${name}.`);
+        ctx.report(
+          h.resource,
+          "InvalidWebhook",
+          `Injector refers to a control plane service that does not exist: ${ns}/${name}.`,
+        );
       }
     }
   },
 };
 
-function extractRevisions(r: Resource, hooks: readonly Readonly<Record<string, unknown>>[]): string[] {
+function extractRevisions(
+  r: Resource,
+  hooks: readonly Readonly<Record<string, unknown>>[],
+): string[] {
   const revs = new Set<string>();
   const label = r.metadata.labels?.[REVISION_LABEL];
   if (label !== undefined) revs.add(label);
