@@ -1,0 +1,273 @@
+// LDS for sidecars: `virtualOutbound` (15001, original destination → passthrough or blackhole),
+// `virtualInbound` (15006, a filter chain per served port with mTLS as PeerAuthentication says),
+// and the outbound per-port listeners `0.0.0.0_9080` (HTTP via RDS) and `<vip>_<port>` (TCP).
+
+import { KIND } from "../../api/types/index.ts";
+import { mostSpecific } from "../../model/policies.ts";
+import type { MeshProxy } from "../../model/proxy.ts";
+import type { PushContext } from "../../model/push-context.ts";
+import { hostMatches } from "../../registry/hosts.ts";
+import { isHttp } from "../../registry/protocol.ts";
+import type { Service, ServicePort } from "../../registry/types.ts";
+import {
+  BLACKHOLE_CLUSTER,
+  INBOUND_CAPTURE_PORT,
+  INBOUND_PASSTHROUGH_CLUSTER,
+  inboundClusterName,
+  type Json,
+  OUTBOUND_CAPTURE_PORT,
+  outboundClusterName,
+  PASSTHROUGH_CLUSTER,
+  socketAddress,
+  sortBy,
+  VIRTUAL_INBOUND,
+  VIRTUAL_OUTBOUND,
+} from "./common.ts";
+import {
+  HTTP_INSPECTOR,
+  hcmFilter,
+  istioServerTls,
+  ORIGINAL_DST,
+  TLS_INSPECTOR,
+  tcpProxyFilter,
+} from "./filters.ts";
+import { buildGatewayListeners } from "./gateway-listeners.ts";
+import { buildGrpcListeners } from "./grpc.ts";
+import { type InboundPort, inboundPorts } from "./inbound.ts";
+import { routesOverHttp } from "./rds.ts";
+import { destinationCluster } from "./route.ts";
+
+export function buildListeners(
+  proxy: MeshProxy,
+  push: PushContext,
+  names?: readonly string[],
+): Json[] {
+  if (proxy.generator === "grpc") return buildGrpcListeners(proxy, push, names ?? []);
+  if (proxy.type === "router") return buildGatewayListeners(proxy, push);
+  const policy = push.sidecarScope(proxy).outboundTrafficPolicy;
+  const fallback = policy === "REGISTRY_ONLY" ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
+  const out: Json[] = [
+    virtualOutbound(fallback),
+    virtualInbound(proxy, push),
+    ...outboundListeners(proxy, push, fallback),
+  ];
+  return sortBy(out, (l) => String(l.name));
+}
+
+function virtualOutbound(fallback: string): Json {
+  return {
+    name: VIRTUAL_OUTBOUND,
+    address: socketAddress("0.0.0.0", OUTBOUND_CAPTURE_PORT),
+    use_original_dst: true,
+    traffic_direction: "OUTBOUND",
+    filter_chains: [
+      { name: "virtualOutbound-catchall-tcp", filters: [tcpProxyFilter(fallback, fallback)] },
+    ],
+  };
+}
+
+type MtlsMode = "STRICT" | "PERMISSIVE" | "DISABLE";
+
+function mtlsMode(proxy: MeshProxy, push: PushContext, port: number): MtlsMode {
+  const pa = mostSpecific(push.policiesFor(KIND.PeerAuthentication, proxy));
+  const spec = pa?.spec as
+    | { mtls?: { mode?: string }; portLevelMtls?: Record<string, { mode?: string }> }
+    | undefined;
+  const mode = spec?.portLevelMtls?.[String(port)]?.mode ?? spec?.mtls?.mode;
+  return mode === "STRICT" || mode === "DISABLE" ? mode : "PERMISSIVE";
+}
+
+function inboundChains(proxy: MeshProxy, push: PushContext, ip: InboundPort): Json[] {
+  const mode = mtlsMode(proxy, push, ip.targetPort);
+  const cluster = inboundClusterName(ip.targetPort);
+  const http = isHttp(ip.protocol) || ip.protocol === "UNSUPPORTED";
+  const filters = http
+    ? [
+        hcmFilter({
+          statPrefix: `inbound_0.0.0.0_${ip.targetPort}`,
+          routeConfig: {
+            name: cluster,
+            virtual_hosts: [
+              {
+                name: `inbound|http|${ip.targetPort}`,
+                domains: ["*"],
+                routes: [
+                  {
+                    name: "default",
+                    match: { prefix: "/" },
+                    route: {
+                      cluster,
+                      timeout: "0s",
+                      max_stream_duration: {
+                        max_stream_duration: "0s",
+                        grpc_timeout_header_max: "0s",
+                      },
+                    },
+                    decorator: { operation: `${ip.service.hostname}:${ip.servicePort.port}/*` },
+                  },
+                ],
+              },
+            ],
+            validate_clusters: false,
+          },
+        }),
+      ]
+    : [tcpProxyFilter(cluster, cluster)];
+  const chains: Json[] = [];
+  if (mode !== "DISABLE") {
+    chains.push({
+      name: `${cluster}-tls`,
+      filter_chain_match: { destination_port: ip.targetPort, transport_protocol: "tls" },
+      filters,
+      transport_socket: istioServerTls(),
+    });
+  }
+  if (mode !== "STRICT") {
+    chains.push({
+      name: cluster,
+      filter_chain_match: { destination_port: ip.targetPort, transport_protocol: "raw_buffer" },
+      filters,
+    });
+  }
+  return chains;
+}
+
+function virtualInbound(proxy: MeshProxy, push: PushContext): Json {
+  const chains: Json[] = [
+    {
+      name: "virtualInbound-blackhole",
+      filter_chain_match: { destination_port: INBOUND_CAPTURE_PORT },
+      filters: [tcpProxyFilter(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)],
+    },
+  ];
+  for (const ip of inboundPorts(proxy, push)) chains.push(...inboundChains(proxy, push, ip));
+  chains.push({
+    name: "virtualInbound",
+    filter_chain_match: { prefix_ranges: [{ address_prefix: "0.0.0.0", prefix_len: 0 }] },
+    filters: [tcpProxyFilter(INBOUND_PASSTHROUGH_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER)],
+  });
+  return {
+    name: VIRTUAL_INBOUND,
+    address: socketAddress("0.0.0.0", INBOUND_CAPTURE_PORT),
+    traffic_direction: "INBOUND",
+    listener_filters: [ORIGINAL_DST, TLS_INSPECTOR],
+    filter_chains: chains,
+  };
+}
+
+function outboundListeners(proxy: MeshProxy, push: PushContext, fallback: string): Json[] {
+  const services = push.servicesFor(proxy);
+  const httpPorts = new Map<number, ServicePort[]>();
+  const tcp = new Map<string, { svc: Service; port: ServicePort }[]>();
+  for (const svc of services) {
+    for (const p of svc.ports) {
+      if (p.protocol === "UDP") continue;
+      if (routesOverHttp(p)) httpPorts.set(p.port, [...(httpPorts.get(p.port) ?? []), p]);
+      if (!isHttp(p.protocol)) {
+        const key = `${svc.address}_${p.port}`;
+        tcp.set(key, [...(tcp.get(key) ?? []), { svc, port: p }]);
+      }
+    }
+  }
+  const out: Json[] = [];
+  for (const [port, ports] of httpPorts) {
+    const name = `0.0.0.0_${port}`;
+    const hcm = hcmFilter({ statPrefix: `outbound_${name}`, rds: String(port) });
+    const listener: Json = {
+      name,
+      address: socketAddress("0.0.0.0", port),
+      bind_to_port: false,
+      traffic_direction: "OUTBOUND",
+    };
+    const sniffed = ports.some((p) => p.protocol === "UNSUPPORTED");
+    if (!sniffed) {
+      listener.filter_chains = [{ name, filters: [hcm] }];
+    } else {
+      // Auto-detection: HTTP goes to the route config, anything else to the TCP target.
+      const tcpTargets = tcp.get(`0.0.0.0_${port}`) ?? [];
+      const tcpCluster =
+        tcpTargets.length === 1
+          ? outboundClusterName(port, "", tcpTargets[0].svc.hostname)
+          : fallback;
+      listener.listener_filters = [TLS_INSPECTOR, HTTP_INSPECTOR];
+      listener.listener_filters_timeout = "0.1s";
+      listener.continue_on_listener_filters_timeout = true;
+      listener.filter_chains = [
+        {
+          name: `${name}-http`,
+          filter_chain_match: {
+            transport_protocol: "raw_buffer",
+            application_protocols: ["http/1.1", "h2c"],
+          },
+          filters: [hcm],
+        },
+      ];
+      listener.default_filter_chain = {
+        name: `${name}-tcp`,
+        filters: [tcpProxyFilter(tcpCluster, tcpCluster)],
+      };
+      tcp.delete(`0.0.0.0_${port}`);
+    }
+    out.push(listener);
+  }
+  for (const [key, targets] of tcp) {
+    if (key.startsWith("0.0.0.0_") && httpPorts.has(targets[0].port.port)) continue;
+    out.push(tcpListener(proxy, push, key, targets, fallback));
+  }
+  return out;
+}
+
+/** A TCP/TLS listener: VirtualService tcp/tls routes if any, else straight to the service. */
+function tcpListener(
+  proxy: MeshProxy,
+  push: PushContext,
+  name: string,
+  targets: { svc: Service; port: ServicePort }[],
+  fallback: string,
+): Json {
+  const port = targets[0].port.port;
+  const address = name.slice(0, name.lastIndexOf("_"));
+  const ctx = { proxy, push, port, gateway: "mesh" };
+  const chains: Json[] = [];
+  const tlsLike = targets.every((t) => t.port.protocol === "TLS" || t.port.protocol === "HTTPS");
+  for (const { svc } of targets) {
+    const vs = push
+      .virtualServicesFor(proxy)
+      .find((v) => v.hosts.some((h) => hostMatches(h, svc.hostname)));
+    const route =
+      vs?.spec.tcp?.find(
+        (r) => !r.match?.length || r.match.some((m) => m.port === undefined || m.port === port),
+      )?.route ?? undefined;
+    let cluster: string | { name: string; weight: number }[] = outboundClusterName(
+      port,
+      "",
+      svc.hostname,
+    );
+    if (route?.length === 1) cluster = destinationCluster(route[0].destination, ctx);
+    else if (route && route.length > 1) {
+      cluster = route.map((d) => ({
+        name: destinationCluster(d.destination, ctx),
+        weight: d.weight ?? 0,
+      }));
+    }
+    const statPrefix =
+      typeof cluster === "string" ? cluster : outboundClusterName(port, "", svc.hostname);
+    const chain: Json = { filters: [tcpProxyFilter(statPrefix, cluster)] };
+    // Several TLS services sharing an address are told apart by SNI.
+    if (targets.length > 1 && tlsLike) chain.filter_chain_match = { server_names: [svc.hostname] };
+    chains.push(chain);
+    if (targets.length > 1 && !tlsLike) break;
+  }
+  const listener: Json = {
+    name,
+    address: socketAddress(address, port),
+    bind_to_port: false,
+    traffic_direction: "OUTBOUND",
+    filter_chains: chains,
+  };
+  if (targets.length > 1 && tlsLike) {
+    listener.listener_filters = [TLS_INSPECTOR];
+    listener.default_filter_chain = { filters: [tcpProxyFilter(fallback, fallback)] };
+  }
+  return listener;
+}
