@@ -43,6 +43,11 @@ export function resourceNameFromHost(
   return n.namespace === "" ? { namespace, name: host } : n;
 }
 
+/** A Kubernetes short name: no wildcard, no dot. */
+export function isShortName(host: string): boolean {
+  return !host.startsWith("*") && !host.includes(".");
+}
+
 export function isWildcard(h: string): boolean {
   return h.startsWith("*");
 }

@@ -36,7 +36,7 @@ function check(ctx: Context, r: Resource): void {
   for (const name of Object.keys(r.metadata.annotations ?? {})) {
     if (!isIstioAnnotation(name)) continue;
     const def = defs.get(name);
-    if (!def || def.featureStatus !== "Alpha" || def.hidden) continue;
+    if (def?.featureStatus !== "Alpha" || def.hidden) continue;
     if (SET_BY_ISTIO.has(name) || (skipDefaults && INIT_DEFAULTS.has(name))) continue;
     ctx.report(r, "AlphaAnnotation", name);
   }

@@ -4,7 +4,8 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { labels, obj, objs, str, strs } from "../../util/fields.ts";
+import { labels, num, obj, objs, str, strs } from "../../util/fields.ts";
+import { podTemplate } from "../../util/mesh-membership.ts";
 import { type Labels, selectorMatches } from "../../util/selectors.ts";
 import { destinationHost, serviceEntryHostMap } from "../../util/service-lookup.ts";
 
@@ -18,7 +19,7 @@ const HOSTNAME_LABEL = "kubernetes.io/hostname";
 export const subsetSelectPodAnalyzer: Analyzer = {
   name: "destinationrule.SubsetSelectPodAnalyzer",
   description: "Checks if pods are selected by subsets in destination rules.",
-  inputs: [K.DestinationRule, K.Pod, K.Service, K.ServiceEntry, K.Node],
+  inputs: [K.DestinationRule, K.Pod, K.Deployment, K.Service, K.ServiceEntry, K.Node],
   analyze(ctx) {
     const hosts = serviceEntryHostMap(ctx.snapshot);
     const nodes = new Map(
@@ -39,10 +40,19 @@ export const subsetSelectPodAnalyzer: Analyzer = {
         subsets.push({ dr, name: str(ss.name), selector, matched: false });
       }
     }
-    for (const pod of ctx.snapshot.list(K.Pod)) {
-      const podLabels = withTopology(pod, nodes);
-      for (const s of subsets)
+    // Pods that exist, and the pods Deployments in the same input will create: offline, a
+    // Deployment is the only evidence of its pods (istioctl, reading files, sees no pods).
+    const workloads = [
+      ...ctx.snapshot.list(K.Pod).map((pod) => withTopology(pod, nodes)),
+      ...ctx.snapshot
+        .list(K.Deployment)
+        .filter((d) => num(d.spec.replicas) !== 0)
+        .map((d) => labels(podTemplate(d).metadata.labels)),
+    ];
+    for (const podLabels of workloads) {
+      for (const s of subsets) {
         if (!s.matched && selectorMatches(s.selector, podLabels)) s.matched = true;
+      }
     }
     for (const s of subsets)
       if (!s.matched) ctx.report(s.dr, "DestinationRuleSubsetNotSelectPods", s.name);

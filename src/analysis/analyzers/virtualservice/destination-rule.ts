@@ -4,7 +4,7 @@
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { objs, str } from "../../util/fields.ts";
-import { resourceNameFromHost, toFqdn } from "../../util/hosts.ts";
+import { isShortName, resourceNameFromHost, toFqdn } from "../../util/hosts.ts";
 import { mirrorDestinations, routeDestinations } from "./destinations.ts";
 
 export const destinationRuleAnalyzer: Analyzer = {
@@ -15,7 +15,12 @@ export const destinationRuleAnalyzer: Analyzer = {
     const known = new Set<string>();
     for (const dr of ctx.snapshot.list(K.DestinationRule)) {
       const ns = dr.metadata.namespace ?? "";
-      const host = resourceNameFromHost(ns, toFqdn(ns, str(dr.spec.host)));
+      // A short host names a service in the rule's namespace. (Going through the FQDN, as
+      // upstream does, loses the name when the namespace is empty, as in namespace-less files.)
+      const drHost = str(dr.spec.host);
+      const host = isShortName(drHost)
+        ? { namespace: ns, name: drHost }
+        : resourceNameFromHost(ns, toFqdn(ns, drHost));
       for (const ss of objs(dr.spec.subsets)) known.add(key(host, str(ss.name)));
     }
     for (const r of ctx.snapshot.list(K.VirtualService)) {
