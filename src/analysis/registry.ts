@@ -21,6 +21,7 @@ import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
 import { crdVersionAnalyzer } from "./analyzers/k8sgateway/crd-version.ts";
 import { k8sGatewaySelectorAnalyzer } from "./analyzers/k8sgateway/selector.ts";
 import { meshNetworksAnalyzer } from "./analyzers/meshnetworks/meshnetworks.ts";
+import { schemaValidationAnalyzers } from "./analyzers/schema/validation.ts";
 import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
 import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
 import { protocolAddressesAnalyzer } from "./analyzers/serviceentry/protocol-addresses.ts";
@@ -70,6 +71,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   destinationHostAnalyzer,
   destinationRuleAnalyzer,
   gatewayAnalyzer,
+  ...schemaValidationAnalyzers,
 ];
 
 const byName = new Map(ANALYZERS.map((a) => [a.name, a]));
