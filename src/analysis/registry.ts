@@ -13,10 +13,12 @@ import { deprecationAnalyzer } from "./analyzers/deprecation/deprecation.ts";
 import { caCertificateAnalyzer } from "./analyzers/destinationrule/ca-certificate.ts";
 import { subsetSelectPodAnalyzer } from "./analyzers/destinationrule/subset-select-pod.ts";
 import { envoyPatchAnalyzer } from "./analyzers/envoyfilter/envoy-patch.ts";
+import { certificateAnalyzer } from "./analyzers/gateway/certificate.ts";
 import { conflictingGatewayAnalyzer } from "./analyzers/gateway/conflicting-gateway.ts";
 import { ingressGatewayPortAnalyzer } from "./analyzers/gateway/ingress-gateway-port.ts";
 import { secretAnalyzer } from "./analyzers/gateway/secret.ts";
 import { imageAnalyzer } from "./analyzers/injection/image.ts";
+import { imageAutoAnalyzer } from "./analyzers/injection/image-auto.ts";
 import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
 import { crdVersionAnalyzer } from "./analyzers/k8sgateway/crd-version.ts";
 import { k8sGatewaySelectorAnalyzer } from "./analyzers/k8sgateway/selector.ts";
@@ -35,6 +37,7 @@ import { conflictingMeshGatewayHostsAnalyzer } from "./analyzers/virtualservice/
 import { destinationHostAnalyzer } from "./analyzers/virtualservice/destination-host.ts";
 import { destinationRuleAnalyzer } from "./analyzers/virtualservice/destination-rule.ts";
 import { gatewayAnalyzer } from "./analyzers/virtualservice/gateway.ts";
+import { jwtClaimRouteAnalyzer } from "./analyzers/virtualservice/jwt-claim-route.ts";
 import { externalControlPlaneAnalyzer } from "./analyzers/webhook/external-control-plane.ts";
 import { webhookAnalyzer } from "./analyzers/webhook/webhook.ts";
 
@@ -71,6 +74,9 @@ export const ANALYZERS: readonly Analyzer[] = [
   destinationHostAnalyzer,
   destinationRuleAnalyzer,
   gatewayAnalyzer,
+  certificateAnalyzer,
+  imageAutoAnalyzer,
+  jwtClaimRouteAnalyzer,
   ...schemaValidationAnalyzers,
 ];
 

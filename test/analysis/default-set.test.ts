@@ -1,0 +1,51 @@
+// Analyzers of istioctl's default set that expected.yaml does not exercise, checked against the
+// upstream test inputs and the findings their comments call for.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { analyzeFiles } from "../../src/analysis/files.ts";
+import { istioCorpusDir } from "../../src/analysis/messages.ts";
+import { defaultAnalyzers, findAnalyzer } from "../../src/analysis/registry.ts";
+
+const TESTDATA = join(istioCorpusDir(), "analyzer-testdata", "testdata");
+
+function run(analyzer: string, file: string): string[] {
+  const a = findAnalyzer(analyzer);
+  assert.ok(a, analyzer);
+  return analyzeFiles([join(TESTDATA, file)], { analyzers: [a] })
+    .messages.map((m) => `${m.code} ${m.origin}`)
+    .sort();
+}
+
+describe("analyzers outside expected.yaml", () => {
+  it("gateway.CertificateAnalyzer flags gateways sharing a certificate on overlapping selectors", () => {
+    assert.deepEqual(run("gateway.CertificateAnalyzer", "gateway-duplicate-certificate.yaml"), [
+      "IST0138 Gateway default/gateway-01-test-03",
+      "IST0138 Gateway istio-system/gateway-01-test-01",
+      "IST0138 Gateway istio-system/gateway-01-test-02",
+      "IST0138 Gateway istio-system/gateway-02-test-01",
+    ]);
+  });
+
+  it("injection.ImageAutoAnalyzer flags image: auto that no webhook will replace", () => {
+    assert.deepEqual(run("injection.ImageAutoAnalyzer", "image-auto.yaml"), [
+      "IST0146 Deployment not-injected/non-injected-gateway-deployment",
+      "IST0147 Pod default/injected-pod",
+    ]);
+  });
+
+  it("virtualservice.JWTClaimRouteAnalyzer wants a RequestAuthentication on the gateway pods", () => {
+    assert.deepEqual(
+      run("virtualservice.JWTClaimRouteAnalyzer", "virtualservice_jwtclaimroute.yaml"),
+      ["IST0149 VirtualService foo"],
+    );
+  });
+
+  it("the default set leaves out the alpha-annotation analyzer and has schema analyzers", () => {
+    const names = defaultAnalyzers().map((a) => a.name);
+    assert.ok(!names.includes("annotations.AlphaAnalyzer"));
+    assert.ok(names.includes("schema.ValidationAnalyzer.VirtualService"));
+    assert.ok(names.includes("virtualservice.DestinationHostAnalyzer"));
+  });
+});
