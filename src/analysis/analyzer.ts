@@ -2,7 +2,7 @@
 // against resources. The Context collects what analyzers report; nothing else leaves them.
 
 import { originText } from "../api/diagnostic.ts";
-import type { Resource } from "../api/resource.ts";
+import type { Origin, Resource } from "../api/resource.ts";
 import { catalogue, formatTemplate, type MessageCatalogue, type MessageLevel } from "./messages.ts";
 import type { Snapshot } from "./snapshot.ts";
 
@@ -30,7 +30,13 @@ export interface AnalysisMessage {
   readonly reference?: string;
   readonly documentationUrl: string;
   readonly analyzer: string;
+  /** Where the resource came from; with `field`, lets the file reader point at the exact line. */
+  readonly location?: Origin;
+  /** Path of the offending field in the resource, e.g. `["spec", "gateways", 0]`. */
+  readonly field?: FieldPath;
 }
+
+export type FieldPath = readonly (string | number)[];
 
 const DOC_PREFIX = "https://istio.io/latest/docs/reference/config/analysis";
 
@@ -57,6 +63,15 @@ export class Context {
 
   /** Reports message type `type` (e.g. `ReferencedResourceNotFound`) against `r`. */
   report(r: Resource, type: string, ...args: unknown[]): void {
+    this.#push(r, undefined, type, args);
+  }
+
+  /** As `report`, naming the field at fault so the message can point at its line. */
+  reportAt(r: Resource, field: FieldPath, type: string, ...args: unknown[]): void {
+    this.#push(r, field, type, args);
+  }
+
+  #push(r: Resource, field: FieldPath | undefined, type: string, args: readonly unknown[]): void {
     const t = this.#catalogue.get(type);
     this.messages.push({
       code: t.code,
@@ -68,6 +83,8 @@ export class Context {
       reference: originText(r.origin),
       documentationUrl: `${DOC_PREFIX}/${t.code.toLowerCase()}/`,
       analyzer: this.#analyzer,
+      location: r.origin,
+      field,
     });
   }
 }

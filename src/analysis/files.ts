@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../api/diagnostic.ts";
 import { readInputs } from "../config/read.ts";
 import type { AnalysisMessage, Analyzer } from "./analyzer.ts";
+import { withFieldLines } from "./field-lines.ts";
 import { parseMeshConfig, parseMeshNetworks } from "./mesh.ts";
 import { analyze } from "./run.ts";
 import { buildSnapshot } from "./snapshot.ts";
@@ -43,7 +44,7 @@ export function analyzeFiles(
     now: opts.now ?? Date.now(),
   });
   return {
-    messages: analyze(loaded.snapshot, opts.analyzers),
+    messages: withFieldLines(analyze(loaded.snapshot, opts.analyzers)),
     problems: [...problems, ...loaded.problems],
   };
 }

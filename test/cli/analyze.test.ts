@@ -45,7 +45,7 @@ describe("mast analyze", () => {
     assert.equal(r.code, 79, r.stderr);
     assert.match(
       r.stdout,
-      /^Error \[IST0101\] \(VirtualService default\/reviews .*x\.yaml:2\) Referenced host not found: "reviews2"$/m,
+      /^Error \[IST0101\] \(VirtualService default\/reviews .*x\.yaml:12\) Referenced host not found: "reviews2"$/m,
     );
     assert.match(r.stderr, /Analyzers found issues/);
   });
@@ -66,7 +66,7 @@ describe("mast analyze", () => {
     ]);
     assert.equal(m.origin, "VirtualService default/reviews");
     assert.equal(m.type, "ReferencedResourceNotFound");
-    assert.match(m.reference ?? "", /x\.yaml:2$/);
+    assert.match(m.reference ?? "", /x\.yaml:12$/);
     assert.equal(
       m.documentationUrl,
       "https://istio.io/latest/docs/reference/config/analysis/ist0101/",

@@ -7,6 +7,7 @@ import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { getOrInit, labels, num, type Obj, obj, objs, str, strs } from "../../util/fields.ts";
 import { type Labels, selectorMatches, selectorString } from "../../util/selectors.ts";
+import { selectorPath } from "./selector-path.ts";
 
 /** host → bind address, for one Gateway's servers on one port. */
 type HostsBind = Map<string, string>;
@@ -58,7 +59,7 @@ function analyzeGateway(
     if (matched) same.push([key, gateways]);
   }
   if (sel !== "" && same.length === 0) {
-    ctx.report(r, "ReferencedResourceNotFound", "selector", sel);
+    ctx.reportAt(r, selectorPath(r), "ReferencedResourceNotFound", "selector", sel);
     return;
   }
   for (const server of objs(r.spec.servers)) {

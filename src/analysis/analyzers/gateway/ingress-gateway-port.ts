@@ -6,6 +6,7 @@ import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { labels, num, obj, objs, str } from "../../util/fields.ts";
 import { selectorMatches, selectorString } from "../../util/selectors.ts";
+import { selectorPath } from "./selector-path.ts";
 
 export const ingressGatewayPortAnalyzer: Analyzer = {
   name: "gateway.IngressGatewayPortAnalyzer",
@@ -38,12 +39,13 @@ function analyzeGateway(ctx: Context, r: Resource): void {
   }
   const sel = selectorString(selector);
   if (matches === 0) {
-    ctx.report(r, "ReferencedResourceNotFound", "selector", sel);
+    ctx.reportAt(r, selectorPath(r), "ReferencedResourceNotFound", "selector", sel);
     return;
   }
   for (const server of objs(r.spec.servers)) {
     if (!server.port || typeof server.port !== "object") continue;
     const port = num(obj(server.port).number) ?? 0;
-    if (!servicePorts.has(port)) ctx.report(r, "GatewayPortNotDefinedOnService", port, sel);
+    if (!servicePorts.has(port))
+      ctx.reportAt(r, selectorPath(r), "GatewayPortNotDefinedOnService", port, sel);
   }
 }

@@ -8,6 +8,7 @@ import { K } from "../../kinds.ts";
 import { labels, obj, objs, str } from "../../util/fields.ts";
 import { selectorMatches, selectorString } from "../../util/selectors.ts";
 import { shortOrFullName } from "../virtualservice/gateway.ts";
+import { selectorPath } from "./selector-path.ts";
 
 export const secretAnalyzer: Analyzer = {
   name: "gateway.SecretAnalyzer",
@@ -22,20 +23,27 @@ export const secretAnalyzer: Analyzer = {
         .find((p) => selectorMatches(selector, p.metadata.labels));
       const gwNs = pod?.metadata.namespace ?? "";
       if (!pod || gwNs === "") {
-        ctx.report(r, "ReferencedResourceNotFound", "selector", selectorString(selector));
+        ctx.reportAt(
+          r,
+          selectorPath(r),
+          "ReferencedResourceNotFound",
+          "selector",
+          selectorString(selector),
+        );
         continue;
       }
-      for (const server of objs(r.spec.servers)) {
+      for (const [i, server] of objs(r.spec.servers).entries()) {
+        const at = ["spec", "servers", i, "tls", "credentialName"];
         const cn = str(obj(server.tls).credentialName);
         if (cn === "") continue;
         const [ns, name] = shortOrFullName(gwNs, cn);
         const secret = ctx.snapshot.get(K.Secret, ns, name);
         if (!secret) {
-          ctx.report(r, "ReferencedResourceNotFound", "credentialName", cn);
+          ctx.reportAt(r, at, "ReferencedResourceNotFound", "credentialName", cn);
           continue;
         }
         if (!validSecret(secret, ctx.snapshot.now)) {
-          ctx.report(r, "InvalidGatewayCredential", r.metadata.name, gwNs);
+          ctx.reportAt(r, at, "InvalidGatewayCredential", r.metadata.name, gwNs);
         }
       }
     }

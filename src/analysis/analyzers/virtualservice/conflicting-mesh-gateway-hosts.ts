@@ -58,7 +58,13 @@ export const conflictingMeshGatewayHostsAnalyzer: Analyzer = {
       for (const r of conflicting) {
         if (reported.has(r)) continue;
         reported.add(r);
-        ctx.report(r, "ConflictingMeshGatewayVirtualServiceHosts", names, scoped);
+        ctx.reportAt(
+          r,
+          ["metadata", "name"],
+          "ConflictingMeshGatewayVirtualServiceHosts",
+          names,
+          scoped,
+        );
       }
     }
   },

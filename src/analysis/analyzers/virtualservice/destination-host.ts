@@ -8,6 +8,7 @@ import { num, obj, objs, str, strs } from "../../util/fields.ts";
 import { destinationHost, type HostEntry, serviceEntryHostMap } from "../../util/service-lookup.ts";
 import {
   type AnnotatedDestination,
+  hostPath,
   mirrorDestinations,
   routeDestinations,
 } from "./destinations.ts";
@@ -41,7 +42,7 @@ function checkHosts(
       const host = str(d.destination.host);
       const s = destinationHost(ns, exportTo, host, hosts);
       if (!s) {
-        ctx.report(r, "ReferencedResourceNotFound", kind, host);
+        ctx.reportAt(r, hostPath(d), "ReferencedResourceNotFound", kind, host);
         continue;
       }
       checkPorts(ctx, r, d, s);
@@ -56,13 +57,13 @@ function checkPorts(ctx: Context, r: Resource, d: AnnotatedDestination, s: HostE
     // Without a port the destination is ambiguous only when the host exposes several.
     if (s.ports.length > 1) {
       const numbers = s.ports.map((p) => p.number ?? 0);
-      ctx.report(r, "VirtualServiceDestinationPortSelectorRequired", host, numbers);
+      ctx.reportAt(r, hostPath(d), "VirtualServiceDestinationPortSelectorRequired", host, numbers);
     }
     return;
   }
   const number = num(obj(port).number) ?? 0;
   if (!s.ports.some((p) => (p.number ?? 0) === number)) {
-    ctx.report(r, "ReferencedResourceNotFound", "host:port", `${host}:${number}`);
+    ctx.reportAt(r, hostPath(d), "ReferencedResourceNotFound", "host:port", `${host}:${number}`);
   }
 }
 
@@ -94,14 +95,15 @@ function checkIngressSubsets(
   withSubsets: Map<Resource, string[]>,
 ): void {
   if (strs(r.spec.gateways).length === 0) return;
-  for (const http of objs(r.spec.http)) {
-    for (const route of objs(http.route)) {
+  for (const [i, http] of objs(r.spec.http).entries()) {
+    for (const [j, route] of objs(http.route).entries()) {
       const dest = obj(route.destination);
       if (str(dest.subset) !== "") continue;
+      const at = ["spec", "http", i, "route", j, "destination", "host"];
       for (const [vs, hosts] of withSubsets) {
         for (const h of hosts) {
           if (h === str(dest.host))
-            ctx.report(r, "IngressRouteRulesNotAffected", fullName(vs), fullName(r));
+            ctx.reportAt(r, at, "IngressRouteRulesNotAffected", fullName(vs), fullName(r));
         }
       }
     }

@@ -5,7 +5,7 @@ import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { objs, str } from "../../util/fields.ts";
 import { isShortName, resourceNameFromHost, toFqdn } from "../../util/hosts.ts";
-import { mirrorDestinations, routeDestinations } from "./destinations.ts";
+import { hostPath, mirrorDestinations, routeDestinations } from "./destinations.ts";
 
 export const destinationRuleAnalyzer: Analyzer = {
   name: "virtualservice.DestinationRuleAnalyzer",
@@ -34,8 +34,9 @@ export const destinationRuleAnalyzer: Analyzer = {
           if (subset === "") continue;
           const host = str(d.destination.host);
           if (known.has(key(resourceNameFromHost(ns, host), subset))) continue;
-          ctx.report(
+          ctx.reportAt(
             r,
+            hostPath(d),
             "ReferencedResourceNotFound",
             `${label}+subset in destinationrule`,
             `${host}+${subset}`,

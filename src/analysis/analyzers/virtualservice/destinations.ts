@@ -48,3 +48,23 @@ export function mirrorDestinations(spec: Obj): AnnotatedDestination[] {
   });
   return out;
 }
+
+/** Path of a destination's host in the VirtualService, for pointing messages at its line. */
+export function hostPath(d: AnnotatedDestination): (string | number)[] {
+  switch (d.routeRule) {
+    case "http.mirror":
+      return ["spec", "http", d.serviceIndex, "mirror", "host"];
+    case "http.mirrors":
+      return ["spec", "http", d.serviceIndex, "mirrors", d.destinationIndex, "destination", "host"];
+    default:
+      return [
+        "spec",
+        d.routeRule,
+        d.serviceIndex,
+        "route",
+        d.destinationIndex,
+        "destination",
+        "host",
+      ];
+  }
+}

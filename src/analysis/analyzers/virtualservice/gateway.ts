@@ -29,21 +29,22 @@ function analyzeVirtualService(ctx: Context, r: Resource): void {
   const ns = r.metadata.namespace ?? "";
   const vsName = `${ns}/${r.metadata.name}`;
   const hosts = strs(r.spec.hosts);
-  for (const gwName of strs(r.spec.gateways)) {
+  for (const [i, gwName] of strs(r.spec.gateways).entries()) {
+    const at = ["spec", "gateways", i];
     if (gwName === MESH_GATEWAY) continue;
     if (gwName.includes(INTERNAL_GATEWAY)) {
-      ctx.report(r, "ReferencedInternalGateway", vsName, gwName);
+      ctx.reportAt(r, at, "ReferencedInternalGateway", vsName, gwName);
       continue;
     }
     const [gwNs, name] = shortOrFullName(ns, gwName);
     const istioGw = ctx.snapshot.get(K.Gateway, gwNs || undefined, name);
     const kubeGw = istioGw ? undefined : ctx.snapshot.get(K.K8sGateway, gwNs || undefined, name);
-    if (!istioGw && !kubeGw) ctx.report(r, "ReferencedResourceNotFound", "gateway", gwName);
+    if (!istioGw && !kubeGw) ctx.reportAt(r, at, "ReferencedResourceNotFound", "gateway", gwName);
     const matched = kubeGw
       ? hostInKubernetesGateway(kubeGw, hosts)
       : hostInGateway(istioGw, hosts, ns);
     if (!matched) {
-      ctx.report(r, "VirtualServiceHostNotFoundInGateway", hosts, vsName, `${gwNs}/${name}`);
+      ctx.reportAt(r, at, "VirtualServiceHostNotFoundInGateway", hosts, vsName, `${gwNs}/${name}`);
     }
   }
 }
