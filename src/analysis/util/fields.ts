@@ -49,3 +49,12 @@ export function getOrInit<K, V>(map: Map<K, V>, key: K, init: () => V): V {
   }
   return v;
 }
+
+/** resource.FullName.String(): `namespace/name`, or just `name` without a namespace. */
+export function fullName(r: { metadata: { namespace?: string; name: string } }): string {
+  return joinName(r.metadata.namespace, r.metadata.name);
+}
+
+export function joinName(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}

@@ -38,6 +38,6 @@ function check(ctx: Context, r: Resource): void {
     const def = defs.get(name);
     if (def?.featureStatus !== "Alpha" || def.hidden) continue;
     if (SET_BY_ISTIO.has(name) || (skipDefaults && INIT_DEFAULTS.has(name))) continue;
-    ctx.report(r, "AlphaAnnotation", name);
+    ctx.reportAt(r, ["metadata", "annotations", name], "AlphaAnnotation", name);
   }
 }

@@ -29,21 +29,35 @@ function check(ctx: Context, r: Resource): void {
     if (!isIstioAnnotation(name)) continue;
     const def = defs.get(name);
     if (!def) {
-      ctx.report(r, "UnknownAnnotation", name);
+      ctx.reportAt(r, ["metadata", "annotations", name], "UnknownAnnotation", name);
       continue;
     }
     if (def.deprecated) {
       // Keeping the deprecated annotation beside its replacement label is deliberate; stay quiet.
       const hasLabel = name === SIDECAR_INJECT && SIDECAR_INJECT in (r.metadata.labels ?? {});
-      if (!hasLabel) ctx.report(r, "DeprecatedAnnotation", name, DEPRECATION_EXTRA[name] ?? "");
+      if (!hasLabel)
+        ctx.reportAt(
+          r,
+          ["metadata", "annotations", name],
+          "DeprecatedAnnotation",
+          name,
+          DEPRECATION_EXTRA[name] ?? "",
+        );
     }
     if (def.resources.includes("Any")) continue;
     const attachesTo = def.resources.filter((k) => k !== "Unknown");
     if (!attachesTo.includes(r.kind.kind)) {
-      ctx.report(r, "MisplacedAnnotation", name, attachesTo.join(", "));
+      ctx.reportAt(
+        r,
+        ["metadata", "annotations", name],
+        "MisplacedAnnotation",
+        name,
+        attachesTo.join(", "),
+      );
       continue;
     }
     const problem = annotationProblem(name, String(value));
-    if (problem) ctx.report(r, "InvalidAnnotation", name, problem);
+    if (problem)
+      ctx.reportAt(r, ["metadata", "annotations", name], "InvalidAnnotation", name, problem);
   }
 }

@@ -3,7 +3,7 @@
 
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { objs, str } from "../../util/fields.ts";
+import { fullName, objs, str } from "../../util/fields.ts";
 import { podTemplate } from "../../util/mesh-membership.ts";
 
 const MAX_NAMES = 5;
@@ -14,9 +14,7 @@ export const blockedCidrsAnalyzer: Analyzer = {
     "Checks that BLOCKED_CIDRS_IN_JWKS_URIS is configured on istiod when RequestAuthentication resources exist",
   inputs: [K.RequestAuthentication, K.Deployment],
   analyze(ctx) {
-    const names = ctx.snapshot
-      .list(K.RequestAuthentication)
-      .map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name}`);
+    const names = ctx.snapshot.list(K.RequestAuthentication).map((r) => fullName(r));
     if (names.length === 0) return;
     const shown =
       names.length <= MAX_NAMES

@@ -49,12 +49,15 @@ function checkWorkloads(ctx: Context, r: Resource, podLabels: Map<string, Labels
 
 function checkNamespaces(ctx: Context, r: Resource): void {
   const namespaces = ctx.snapshot.list(K.Namespace).map((n) => n.metadata.name);
-  for (const rule of objs(r.spec.rules)) {
-    for (const from of objs(rule.from)) {
+  for (const [i, rule] of objs(r.spec.rules).entries()) {
+    for (const [j, from] of objs(rule.from).entries()) {
       const source = obj(from.source);
-      for (const ns of [...strs(source.namespaces), ...strs(source.notNamespaces)]) {
-        if (!namespaces.some((n) => namespaceMatch(n, ns)))
-          ctx.report(r, "ReferencedResourceNotFound", "namespace", ns);
+      for (const field of ["namespaces", "notNamespaces"]) {
+        for (const [k, ns] of strs(source[field]).entries()) {
+          if (namespaces.some((n) => namespaceMatch(n, ns))) continue;
+          const at = ["spec", "rules", i, "from", j, "source", field, k];
+          ctx.reportAt(r, at, "ReferencedResourceNotFound", "namespace", ns);
+        }
       }
     }
   }

@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { getOrInit, labels, num, objs, str } from "../../util/fields.ts";
+import { fullName, getOrInit, labels, num, objs, str } from "../../util/fields.ts";
 import { deploymentInMesh, podTemplate } from "../../util/mesh-membership.ts";
 import { selectorMatches } from "../../util/selectors.ts";
 
@@ -36,10 +36,6 @@ function matchingServices(ctx: Context, d: Resource): Resource[] {
       (s.metadata.namespace ?? "") === (d.metadata.namespace ?? "")
     );
   });
-}
-
-function fullName(r: Resource): string {
-  return `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
 }
 
 function checkPortProtocols(ctx: Context, d: Resource, services: Resource[]): void {

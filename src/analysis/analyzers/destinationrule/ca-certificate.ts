@@ -3,7 +3,7 @@
 
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { obj, objs, str } from "../../util/fields.ts";
+import { fullName, obj, objs, str } from "../../util/fields.ts";
 
 const VERIFYING_MODES = new Set(["SIMPLE", "MUTUAL"]);
 
@@ -14,7 +14,7 @@ export const caCertificateAnalyzer: Analyzer = {
   analyze(ctx) {
     for (const r of ctx.snapshot.list(K.DestinationRule)) {
       const ns = r.metadata.namespace ?? "";
-      const name = `${ns}/${r.metadata.name}`;
+      const name = fullName(r);
       const host = str(r.spec.host);
       const policy = obj(r.spec.trafficPolicy);
       // With a workload selector, credentialName supplies the CA (the secret's ca.crt).
@@ -26,14 +26,31 @@ export const caCertificateAnalyzer: Analyzer = {
       const tls = obj(policy.tls);
       const mode = str(tls.mode);
       if (unverified(tls)) {
-        ctx.report(r, "NoServerCertificateVerificationDestinationLevel", name, ns, mode, host);
+        ctx.reportAt(
+          r,
+          ["spec", "trafficPolicy", "tls", "mode"],
+          "NoServerCertificateVerificationDestinationLevel",
+          name,
+          ns,
+          mode,
+          host,
+        );
       }
-      for (const p of objs(policy.portLevelSettings)) {
+      for (const [i, p] of objs(policy.portLevelSettings).entries()) {
         const portTls = obj(p.tls);
         const portMode = str(portTls.mode);
         if (unverified(portTls)) {
           const port = p.port === undefined ? "<nil>" : `number:${str(obj(p.port).number)}`;
-          ctx.report(r, "NoServerCertificateVerificationPortLevel", name, ns, portMode, host, port);
+          ctx.reportAt(
+            r,
+            ["spec", "trafficPolicy", "portLevelSettings", i, "tls", "mode"],
+            "NoServerCertificateVerificationPortLevel",
+            name,
+            ns,
+            portMode,
+            host,
+            port,
+          );
         }
       }
     }

@@ -30,7 +30,7 @@ export const subsetSelectPodAnalyzer: Analyzer = {
       const host = str(dr.spec.host);
       const se = destinationHost(dr.metadata.namespace ?? "", strs(dr.spec.exportTo), host, hosts);
       if (!se) {
-        ctx.report(dr, "UnknownDestinationRuleHost", host);
+        ctx.reportAt(dr, ["spec", "host"], "UnknownDestinationRuleHost", host);
         continue;
       }
       const base = labels(obj(se.resource.spec.workloadSelector).labels);

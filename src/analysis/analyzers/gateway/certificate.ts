@@ -1,10 +1,9 @@
 // gateway.CertificateAnalyzer: two Gateways on overlapping workloads must not serve the same
 // certificate (same credentialName, or same certificate and key files).
 
-import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { labels, type Obj, obj, objs, str } from "../../util/fields.ts";
+import { fullName, labels, type Obj, obj, objs, str } from "../../util/fields.ts";
 import type { Labels } from "../../util/selectors.ts";
 
 export const certificateAnalyzer: Analyzer = {
@@ -52,8 +51,4 @@ function sameCertificate(x: Obj, y: Obj): boolean {
 /** Every pair of `x` is in `y`. */
 function selectorSubset(x: Labels, y: Labels): boolean {
   return Object.entries(x).every(([k, v]) => y[k] === v);
-}
-
-function fullName(r: Resource): string {
-  return `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
 }

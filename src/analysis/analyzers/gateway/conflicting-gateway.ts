@@ -5,7 +5,17 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { getOrInit, labels, num, type Obj, obj, objs, str, strs } from "../../util/fields.ts";
+import {
+  fullName,
+  getOrInit,
+  labels,
+  num,
+  type Obj,
+  obj,
+  objs,
+  str,
+  strs,
+} from "../../util/fields.ts";
 import { type Labels, selectorMatches, selectorString } from "../../util/selectors.ts";
 import { selectorPath } from "./selector-path.ts";
 
@@ -102,8 +112,4 @@ function parseSelector(s: string): Labels {
 
 function portOf(server: Obj): number {
   return num(obj(server.port).number) ?? 0;
-}
-
-function fullName(r: Resource): string {
-  return `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
 }

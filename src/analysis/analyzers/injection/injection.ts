@@ -5,7 +5,7 @@ import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { ISTIO_SYSTEM } from "../../mesh.ts";
-import { objs, str } from "../../util/fields.ts";
+import { fullName, objs, str } from "../../util/fields.ts";
 import {
   DATAPLANE_MODE,
   INJECTION_LABEL,
@@ -31,7 +31,7 @@ export const injectionAnalyzer: Analyzer = {
       if (pod.spec.hostNetwork === true) continue;
       const proxy = objs(pod.spec.containers).find((c) => str(c.name) === ISTIO_PROXY);
       if (!proxy || str(proxy.image) === "") {
-        ctx.report(pod, "PodMissingProxy", `${pod.metadata.namespace ?? ""}/${pod.metadata.name}`);
+        ctx.report(pod, "PodMissingProxy", fullName(pod));
       }
     }
   },

@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { getOrInit, num, objs, str, strs } from "../../util/fields.ts";
+import { fullName, getOrInit, num, objs, str, strs } from "../../util/fields.ts";
 import { EXPORT_ALL, EXPORT_LOCAL, isExportToAll } from "../../util/hosts.ts";
 
 interface Entry {
@@ -56,7 +56,3 @@ export const conflictingServiceEntryProtocolAnalyzer: Analyzer = {
     }
   },
 };
-
-function fullName(r: Resource): string {
-  return `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
-}

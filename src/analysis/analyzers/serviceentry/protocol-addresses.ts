@@ -17,9 +17,10 @@ export const protocolAddressesAnalyzer: Analyzer = {
     for (const r of ctx.snapshot.list(K.ServiceEntry)) {
       if (list(r.spec.addresses).length > 0) continue;
       if (list(obj(r.status).addresses).length > 0) continue;
-      for (const port of objs(r.spec.ports)) {
+      for (const [i, port] of objs(r.spec.ports).entries()) {
         const protocol = str(port.protocol).toUpperCase();
-        if (protocol === "" || protocol === "TCP") ctx.report(r, "ServiceEntryAddressesRequired");
+        if (protocol === "" || protocol === "TCP")
+          ctx.reportAt(r, ["spec", "ports", i], "ServiceEntryAddressesRequired");
       }
     }
   },

@@ -31,7 +31,14 @@ export const sidecarSelectorAnalyzer: Analyzer = {
         found = true;
         podsToSidecars.set(p, [...(podsToSidecars.get(p) ?? []), s]);
       }
-      if (!found) ctx.report(s, "ReferencedResourceNotFound", "selector", selectorString(sel));
+      if (!found)
+        ctx.reportAt(
+          s,
+          ["spec", "workloadSelector", "labels", Object.keys(sel).sort()[0] ?? ""],
+          "ReferencedResourceNotFound",
+          "selector",
+          selectorString(sel),
+        );
     }
     const reported = new Set<Resource>();
     for (const [pod, list] of podsToSidecars) {

@@ -26,7 +26,14 @@ export const telemetrySelectorAnalyzer: Analyzer = {
         found = true;
         getOrInit(podsToTelemetries, p, () => []).push(t);
       }
-      if (!found) ctx.report(t, "ReferencedResourceNotFound", "selector", selectorString(sel));
+      if (!found)
+        ctx.reportAt(
+          t,
+          ["spec", "selector", "matchLabels", Object.keys(sel).sort()[0] ?? ""],
+          "ReferencedResourceNotFound",
+          "selector",
+          selectorString(sel),
+        );
     }
     for (const [pod, list] of podsToTelemetries) {
       if (list.length < 2) continue;

@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { strs } from "../../util/fields.ts";
+import { fullName, strs } from "../../util/fields.ts";
 import {
   EXPORT_ALL,
   EXPORT_LOCAL,
@@ -52,9 +52,7 @@ export const conflictingMeshGatewayHostsAnalyzer: Analyzer = {
         }
       }
       if (conflicting.length < 2) continue;
-      const names = conflicting
-        .map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name}`)
-        .join(",");
+      const names = conflicting.map((r) => fullName(r)).join(",");
       for (const r of conflicting) {
         if (reported.has(r)) continue;
         reported.add(r);

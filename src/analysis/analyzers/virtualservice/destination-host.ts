@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { num, obj, objs, str, strs } from "../../util/fields.ts";
+import { fullName, num, obj, objs, str, strs } from "../../util/fields.ts";
 import { destinationHost, type HostEntry, serviceEntryHostMap } from "../../util/service-lookup.ts";
 import {
   type AnnotatedDestination,
@@ -108,8 +108,4 @@ function checkIngressSubsets(
       }
     }
   }
-}
-
-function fullName(r: Resource): string {
-  return `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
 }

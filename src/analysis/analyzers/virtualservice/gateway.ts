@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer, Context } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { objs, str, strs } from "../../util/fields.ts";
+import { fullName, joinName, objs, str, strs } from "../../util/fields.ts";
 import { hostMatches, MESH_GATEWAY, namesForNamespace } from "../../util/hosts.ts";
 
 /** Marker in the names of the Istio Gateways generated from Kubernetes Gateways. */
@@ -27,7 +27,7 @@ export function shortOrFullName(namespace: string, name: string): [string, strin
 
 function analyzeVirtualService(ctx: Context, r: Resource): void {
   const ns = r.metadata.namespace ?? "";
-  const vsName = `${ns}/${r.metadata.name}`;
+  const vsName = fullName(r);
   const hosts = strs(r.spec.hosts);
   for (const [i, gwName] of strs(r.spec.gateways).entries()) {
     const at = ["spec", "gateways", i];
@@ -44,7 +44,14 @@ function analyzeVirtualService(ctx: Context, r: Resource): void {
       ? hostInKubernetesGateway(kubeGw, hosts)
       : hostInGateway(istioGw, hosts, ns);
     if (!matched) {
-      ctx.reportAt(r, at, "VirtualServiceHostNotFoundInGateway", hosts, vsName, `${gwNs}/${name}`);
+      ctx.reportAt(
+        r,
+        at,
+        "VirtualServiceHostNotFoundInGateway",
+        hosts,
+        vsName,
+        joinName(gwNs, name),
+      );
     }
   }
 }

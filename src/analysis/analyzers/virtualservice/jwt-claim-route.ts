@@ -5,7 +5,7 @@ import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { ISTIO_SYSTEM } from "../../mesh.ts";
-import { getOrInit, labels, obj, objs, strs } from "../../util/fields.ts";
+import { getOrInit, joinName, labels, obj, objs, strs } from "../../util/fields.ts";
 import { MESH_GATEWAY } from "../../util/hosts.ts";
 import { type Labels, matchLabels, selectorMatches } from "../../util/selectors.ts";
 import { shortOrFullName } from "./gateway.ts";
@@ -44,7 +44,7 @@ export const jwtClaimRouteAnalyzer: Analyzer = {
               vs,
               "JwtClaimBasedRoutingWithoutRequestAuthN",
               key,
-              `${gwNs}/${name}`,
+              joinName(gwNs, name),
               pod.metadata.name,
             );
           }

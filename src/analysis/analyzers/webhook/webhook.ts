@@ -4,7 +4,7 @@
 import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
-import { obj, objs, str, strs } from "../../util/fields.ts";
+import { fullName, joinName, obj, objs, str, strs } from "../../util/fields.ts";
 import { REVISION_LABEL } from "../../util/mesh-membership.ts";
 import { type Labels, labelSelectorMatches, matchLabels } from "../../util/selectors.ts";
 
@@ -25,7 +25,7 @@ export const webhookAnalyzer: Analyzer = {
       const whs = objs(r.spec.webhooks);
       const revs = extractRevisions(r, whs);
       if (revs.length === 0 && !whs.some((w) => str(w.name).endsWith("istio.io"))) continue;
-      const name = `${r.metadata.namespace ?? ""}/${r.metadata.name}`;
+      const name = fullName(r);
       for (const w of whs) hooks.push({ id: `${name}/${str(w.name)}`, resource: r, spec: w });
       for (const rev of revs) revisions.add(rev);
     }
@@ -78,7 +78,7 @@ export const webhookAnalyzer: Analyzer = {
         ctx.report(
           h.resource,
           "InvalidWebhook",
-          `Injector refers to a control plane service that does not exist: ${ns}/${name}.`,
+          `Injector refers to a control plane service that does not exist: ${joinName(ns, name)}.`,
         );
       }
     }
