@@ -46,6 +46,7 @@ export function registerLoad(program: Command): void {
     .option("--h2", "HTTP/2 over cleartext (prior knowledge)")
     .option("--grpc", "gRPC unary over HTTP/2; the message is `bytes payload = 1`")
     .option("--no-keepalive", "HTTP/1.1: a new connection per request")
+    .option("--no-warmup", "do not send one uncounted request per connection before the run")
     .option("-H, --header <header>", "request header 'Name: value' (repeatable)", collect, [])
     .option("--payload-size <bytes>", "request body size (gRPC: message payload size)", "0")
     .option("--timeout <d>", "per-request timeout", "10s")

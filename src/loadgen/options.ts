@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly requests?: number;
   /** HTTP/1.1 only: a new connection per request (`Connection: close`). */
   readonly keepAlive: boolean;
+  /** Send one uncounted request per connection (or stream) before the measured run. */
+  readonly warmup: boolean;
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** Request body bytes (HTTP), or gRPC message payload bytes. */
   readonly payloadSize: number;
@@ -32,6 +34,7 @@ export interface RawLoadFlags {
   readonly duration?: string;
   readonly requests?: string;
   readonly keepalive?: boolean;
+  readonly warmup?: boolean;
   readonly h2?: boolean;
   readonly grpc?: boolean;
   readonly header?: readonly string[];
@@ -78,6 +81,7 @@ export function parseLoadOptions(target: string, flags: RawLoadFlags): LoadOptio
     durationSec: parseDuration("-t", flags.duration ?? "5s"),
     requests,
     keepAlive,
+    warmup: flags.warmup ?? true,
     headers: (flags.header ?? []).map(parseHeader),
     payloadSize: int("--payload-size", flags.payloadSize ?? "0", 0),
     timeoutMs: parseDuration("--timeout", flags.timeout ?? "10s") * 1000,

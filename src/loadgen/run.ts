@@ -53,6 +53,19 @@ export function makeSlots(opts: LoadOptions): Slot[] {
   return slots;
 }
 
+/** One uncounted request per slot, so connecting and cold code are not in the figures. */
+async function warmUp(slots: readonly Slot[], timeoutMs: number): Promise<void> {
+  const one = (slot: Slot) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => slot.abort("timeout"), timeoutMs);
+      slot.send(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  await Promise.all(slots.map(one));
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const slots = makeSlots(opts);
   const latency = new LatencyRecorder();
@@ -75,10 +88,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const total =
     opts.requests ??
     (openLoop ? Math.max(1, Math.floor(opts.durationSec * opts.qps)) : Number.POSITIVE_INFINITY);
-  // the pacer thread needs a moment to start; begin the schedule after it
-  const t0 = now() + (openLoop ? 20e6 : 0);
+  const pacer = openLoop ? await Pacer.create(opts.qps, total) : undefined;
+  if (opts.warmup) await warmUp(slots, opts.timeoutMs);
+  const t0 = now() + (openLoop ? 1e6 : 0);
   const deadline = t0 + durationNs;
-  const startedAt = new Date(Date.now() + (openLoop ? 20 : 0)).toISOString();
+  const startedAt = new Date().toISOString();
 
   let resolveDone: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
@@ -128,9 +142,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     checkDone();
   };
 
-  let pacer: Pacer | undefined;
-  if (openLoop) {
-    pacer = new Pacer(t0, opts.qps, total, (_index, intended) => {
+  if (pacer) {
+    pacer.start(t0, (_index, intended) => {
       if (stopping) return;
       const slot = idle.pop();
       if (slot) dispatch(slot, intended);

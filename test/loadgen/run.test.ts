@@ -54,7 +54,7 @@ describe("mast load against real servers", () => {
 
   it("sends exactly -n requests at maximum rate and counts bytes", async () => {
     requests = 0;
-    const r = await load("/", { qps: "0", requests: "50", connections: "4" });
+    const r = await load("/", { qps: "0", requests: "50", connections: "4", warmup: false });
     assert.equal(r.intended, 50);
     assert.equal(r.completed, 50);
     assert.equal(r.ok, 50);
@@ -66,7 +66,7 @@ describe("mast load against real servers", () => {
 
   it("keeps the open-loop schedule: every intended request is sent", async () => {
     requests = 0;
-    const r = await load("/", { qps: "400", duration: "250ms", connections: "2" });
+    const r = await load("/", { qps: "400", duration: "250ms", connections: "2", warmup: false });
     assert.equal(r.intended, 100);
     assert.equal(r.sent, r.intended);
     assert.equal(r.completed, r.intended);
@@ -86,9 +86,24 @@ describe("mast load against real servers", () => {
 
   it("opens a connection per request without keep-alive", async () => {
     connections = 0;
-    const r = await load("/", { qps: "0", requests: "20", connections: "2", keepalive: false });
+    const r = await load("/", {
+      qps: "0",
+      requests: "20",
+      connections: "2",
+      keepalive: false,
+      warmup: false,
+    });
     assert.equal(r.ok, 20);
     assert.equal(connections, 20);
+  });
+
+  it("warms each connection with one uncounted request, then reuses it", async () => {
+    requests = 0;
+    connections = 0;
+    const r = await load("/", { qps: "500", requests: "30", connections: "3" });
+    assert.equal(r.completed, 30);
+    assert.equal(requests, 33);
+    assert.equal(connections, 3);
   });
 
   it("times out requests that get no answer", async () => {
@@ -180,6 +195,7 @@ describe("mast load over HTTP/2 and gRPC", () => {
           requests: "40",
           connections: "2",
           streams: "4",
+          warmup: false,
         }),
       );
       assert.equal(r.ok, 40);
@@ -228,6 +244,7 @@ describe("mast load over HTTP/2 and gRPC", () => {
           connections: "1",
           streams: "4",
           payloadSize: "100",
+          warmup: false,
         }),
       );
       assert.deepEqual(r.codes, { "grpc 0": 20 });

@@ -1,0 +1,164 @@
+// Equivalent configurations for every system under test: one listener per protocol (HTTP/1.1,
+// HTTP/2, gRPC, TCP) forwarding to one upstream, keep-alive and connection reuse on, no logging.
+
+/** One port per protocol, on 127.0.0.1. */
+export interface Ports {
+  readonly http1: number;
+  readonly h2: number;
+  readonly grpc: number;
+  readonly tcp: number;
+}
+
+/** 1 KiB response body, as in Istio's published method. */
+export const BODY_1K = "x".repeat(1024);
+
+/** nginx as the backend: 1 KiB answers over HTTP/1.1 and cleartext HTTP/2. */
+export function backendNginxConf(dir: string, ports: Ports): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/backend-nginx.pid;
+error_log ${dir}/backend-nginx.error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path ${dir}/backend-body;
+  proxy_temp_path ${dir}/backend-proxy;
+  fastcgi_temp_path ${dir}/backend-fcgi;
+  uwsgi_temp_path ${dir}/backend-uwsgi;
+  scgi_temp_path ${dir}/backend-scgi;
+  server {
+    listen 127.0.0.1:${ports.http1} reuseport;
+    listen 127.0.0.1:${ports.h2} http2;
+    default_type text/plain;
+    location / { return 200 "${BODY_1K}"; }
+  }
+}
+`;
+}
+
+export function haproxyCfg(listen: Ports, upstream: Ports): string {
+  return `global
+  nbthread 1
+  maxconn 5000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+  http-reuse always
+frontend fe_http1
+  bind 127.0.0.1:${listen.http1}
+  default_backend be_http1
+backend be_http1
+  server s1 127.0.0.1:${upstream.http1}
+frontend fe_h2
+  bind 127.0.0.1:${listen.h2} proto h2
+  default_backend be_h2
+backend be_h2
+  server s1 127.0.0.1:${upstream.h2} proto h2
+frontend fe_grpc
+  bind 127.0.0.1:${listen.grpc} proto h2
+  default_backend be_grpc
+backend be_grpc
+  server s1 127.0.0.1:${upstream.grpc} proto h2
+frontend fe_tcp
+  mode tcp
+  bind 127.0.0.1:${listen.tcp}
+  default_backend be_tcp
+backend be_tcp
+  mode tcp
+  server s1 127.0.0.1:${upstream.tcp}
+`;
+}
+
+/**
+ * nginx as a proxy. It cannot speak plain HTTP/2 upstream (only gRPC via grpc_pass), so its
+ * HTTP/2 listener forwards over HTTP/1.1 keep-alive to the HTTP/1.1 upstream.
+ */
+export function nginxProxyConf(dir: string, name: string, listen: Ports, upstream: Ports): string {
+  const proxy = 'proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on;';
+  return `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 1;
+daemon off;
+pid ${dir}/${name}.pid;
+error_log ${dir}/${name}.error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path ${dir}/${name}-body;
+  proxy_temp_path ${dir}/${name}-proxy;
+  fastcgi_temp_path ${dir}/${name}-fcgi;
+  uwsgi_temp_path ${dir}/${name}-uwsgi;
+  scgi_temp_path ${dir}/${name}-scgi;
+  upstream be_http1 { server 127.0.0.1:${upstream.http1}; keepalive 256; keepalive_requests 100000000; }
+  upstream be_grpc { server 127.0.0.1:${upstream.grpc}; keepalive 256; keepalive_requests 100000000; }
+  server { listen 127.0.0.1:${listen.http1}; location / { proxy_pass http://be_http1; ${proxy} } }
+  server { listen 127.0.0.1:${listen.h2} http2; location / { proxy_pass http://be_http1; ${proxy} } }
+  server { listen 127.0.0.1:${listen.grpc} http2; location / { grpc_pass grpc://be_grpc; } }
+}
+stream {
+  server { listen 127.0.0.1:${listen.tcp}; proxy_pass 127.0.0.1:${upstream.tcp}; }
+}
+`;
+}
+
+/** Mast (and Envoy) static bootstrap with the same four listeners. */
+export function mastBootstrap(listen: Ports, upstream: Ports, adminPort: number): string {
+  const router = `          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`;
+  const hcm = (name: string, port: number) => `  - name: ${name}
+    address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ${name}
+          codec_type: AUTO
+          route_config:
+            name: ${name}
+            virtual_hosts:
+            - name: ${name}
+              domains: ["*"]
+              routes:
+              - match: { prefix: "/" }
+                route: { cluster: ${name}, timeout: 0s }
+${router}
+`;
+  const h2opts = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }
+`;
+  const cluster = (name: string, port: number, h2: boolean) => `  - name: ${name}
+    type: STATIC
+    connect_timeout: 5s
+${h2 ? h2opts : ""}    load_assignment:
+      cluster_name: ${name}
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } }
+`;
+  return `admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: ${adminPort} } }
+static_resources:
+  listeners:
+${hcm("http1", listen.http1)}${hcm("h2", listen.h2)}${hcm("grpc", listen.grpc)}  - name: tcp
+    address: { socket_address: { address: 127.0.0.1, port_value: ${listen.tcp} } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: tcp
+          cluster: tcp
+  clusters:
+${cluster("http1", upstream.http1, false)}${cluster("h2", upstream.h2, true)}${cluster("grpc", upstream.grpc, true)}${cluster("tcp", upstream.tcp, false)}`;
+}

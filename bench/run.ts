@@ -1,0 +1,234 @@
+// `npm run bench [-- --quick] [--only a,b] [--systems x,y] [--duration S]`: the data-plane
+// benchmark. Starts the backend on the generator core, then each system on the proxy core, runs
+// the scenarios against it, and writes bench/results/ and the table in bench/README.md.
+
+import { cpus, release } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startBackend } from "./lib/backends.ts";
+import { mastLoad } from "./lib/generators.ts";
+import {
+  cpuNs,
+  hasTool,
+  machineBusyNs,
+  rssMb,
+  selfAndChildrenNs,
+  stop,
+  stopAllSync,
+  tree,
+} from "./lib/procs.ts";
+import {
+  markdownTable,
+  type Row,
+  type RunInfo,
+  ratiosTable,
+  updateReadme,
+  writeResults,
+} from "./lib/results.ts";
+import { ensureDir, type RunningSystem, SYSTEMS } from "./lib/systems.ts";
+import { SCENARIOS, type Scenario } from "./scenarios.ts";
+
+const BENCH = fileURLToPath(new URL("./", import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    systems: { type: "string" },
+    duration: { type: "string" },
+    "no-readme": { type: "boolean", default: false },
+  },
+});
+
+const quick = args.quick ?? false;
+const durationSec = Number(args.duration ?? (quick ? 4 : 20));
+const warmupSec = quick ? 1 : 3;
+const notes: string[] = [];
+const t0 = Date.now();
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
+
+// Two cores: the generator and backend share core 0, every proxy process gets core 1.
+const nCpu = cpus().length;
+const pin = hasTool("taskset") && nCpu >= 2;
+const genCpus = pin ? "0" : `0-${nCpu - 1}`;
+const proxyCpus = pin ? String(nCpu - 1) : `0-${nCpu - 1}`;
+if (!pin) notes.push("not pinned: taskset is missing or the machine has one core");
+
+const only = args.only?.split(",");
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+const wanted = (s: Scenario) => (quick ? s.quickSystems : s.systems);
+const systemFilter = args.systems?.split(",");
+
+const dir = ensureDir(`/tmp/mast-bench-${process.pid}`);
+const rows: Row[] = [];
+const noisy: string[] = [];
+const date = new Date().toISOString().slice(0, 10);
+const mode = quick ? "quick" : "full";
+
+for (const s of scenarios) {
+  if (s.tool && !hasTool(s.tool))
+    notes.push(
+      `${s.name}: skipped, ${s.tool} is not installed (apt-get install ${s.tool === "h2load" ? "nghttp2-client" : s.tool})`,
+    );
+}
+
+const backend = await startBackend(dir, genCpus);
+if (backend.http !== "nginx")
+  notes.push("backend: nginx is missing, node:http serves HTTP instead");
+const backendPids = backend.procs.flatMap((p) => tree(p.pid));
+log(
+  `backend up (${backend.http}, gRPC echo, TCP source) on cpu ${genCpus}; proxies on cpu ${proxyCpus}`,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping what the harness started`);
+    stopAllSync();
+    process.exit(130);
+  });
+}
+
+try {
+  for (const sys of SYSTEMS) {
+    if (systemFilter && !systemFilter.includes(sys.name)) continue;
+    const todo = scenarios.filter(
+      (s) => wanted(s).includes(sys.name) && (!s.tool || hasTool(s.tool)),
+    );
+    if (todo.length === 0) continue;
+    const reason = sys.unavailable();
+    if (reason) {
+      notes.push(`${sys.name}: rows left out, ${reason}`);
+      log(`${sys.name}: skipped (${reason})`);
+      continue;
+    }
+    let running: RunningSystem;
+    try {
+      running = await sys.start({ dir, backend: backend.ports, proxyCpus });
+    } catch (err) {
+      notes.push(`${sys.name}: rows left out, it did not start: ${(err as Error).message}`);
+      log(`${sys.name}: failed to start: ${(err as Error).message}`);
+      continue;
+    }
+    const pids = () => running.procs.flatMap((p) => tree(p.pid));
+    const rssIdle = running.procs.length ? rssMb(pids()) : null;
+    const warmed = new Set<string>();
+    try {
+      for (const s of todo) {
+        if (!warmed.has(s.protocol) && s.protocol !== "tcp") {
+          const flag =
+            s.protocol === "h2"
+              ? ["--h2", "-m", "4"]
+              : s.protocol === "grpc"
+                ? ["--grpc", "-m", "4"]
+                : [];
+          const port = running.listen[s.protocol];
+          await mastLoad(
+            genCpus,
+            `http://127.0.0.1:${port}/`,
+            [...flag, "-qps", "0", "-c", "4"],
+            warmupSec,
+          ).catch(() => undefined);
+          warmed.add(s.protocol);
+        }
+        const p0 = cpuNs(pids());
+        const b0 = cpuNs(backendPids);
+        const m0 = machineBusyNs();
+        const s0 = selfAndChildrenNs();
+        let m: Awaited<ReturnType<Scenario["measure"]>>;
+        try {
+          m = await s.measure({ cpus: genCpus, ports: running.listen, durationSec });
+        } catch (err) {
+          notes.push(`${s.name}/${sys.name}: failed: ${(err as Error).message.split("\n")[0]}`);
+          log(`${s.name} ${sys.name}: failed: ${(err as Error).message.split("\n")[0]}`);
+          continue;
+        }
+        const proxyNs = cpuNs(pids()) - p0;
+        const backendNs = cpuNs(backendPids) - b0;
+        const otherNs = machineBusyNs() - m0 - (selfAndChildrenNs() - s0) - proxyNs - backendNs;
+        const per1k = (ns: number) =>
+          m.requests > 0 ? Math.round((ns / 1e6 / m.requests) * 1000 * 100) / 100 : 0;
+        const row: Row = {
+          scenario: s.name,
+          system: sys.name,
+          rps: m.rps,
+          cpu_ms_per_1k: running.procs.length ? per1k(proxyNs) : null,
+          p50_ms: m.p50_ms,
+          p90_ms: m.p90_ms,
+          p99_ms: m.p99_ms,
+          p999_ms: m.p999_ms,
+          rss_mb: running.procs.length ? rssMb(pids()) : null,
+          errors: m.errors,
+          unit: m.unit,
+          requests: Math.round(m.requests),
+          seconds: m.seconds,
+          backend_cpu_ms_per_1k: per1k(backendNs),
+          other_cpu_s: Math.round(otherNs / 1e7) / 100,
+          rss_idle_mb: rssIdle,
+          date,
+          mode,
+        };
+        rows.push(row);
+        if (row.other_cpu_s > 0.25 * m.seconds) {
+          noisy.push(`${s.name}/${sys.name} (${row.other_cpu_s} s)`);
+        }
+        log(
+          `${s.name} ${sys.name}: ${row.rps} ${m.unit}/s, cpu ${row.cpu_ms_per_1k ?? "–"} ms/1k, p50 ${row.p50_ms ?? "–"} p99 ${row.p99_ms ?? "–"} ms, errors ${row.errors}`,
+        );
+      }
+    } finally {
+      for (const p of running.procs) await stop(p);
+    }
+  }
+} finally {
+  for (const p of backend.procs) await stop(p);
+}
+
+if (noisy.length) {
+  notes.push(
+    `other processes on this shared machine used more than a quarter of a core during: ${noisy.join(", ")}; read those rows with care`,
+  );
+}
+notes.push(
+  "control plane (synthetic meshes of 100/1,000/5,000 services, 100-1,000 ADS clients, push-to-ACK times): pending, `mast pilot` has not landed",
+);
+
+// Rows in scenario order, then system order, whatever order they ran in.
+const order = (r: Row) =>
+  SCENARIOS.findIndex((s) => s.name === r.scenario) * 100 +
+  SYSTEMS.findIndex((s) => s.name === r.system);
+rows.sort((a, b) => order(a) - order(b));
+
+const info: RunInfo = {
+  date,
+  mode,
+  machine: `${nCpu} vCPU, ${cpus()[0]?.model ?? "unknown cpu"}, Linux ${release()}, Node ${process.version}`,
+  placement: `generator + backend on cpu ${genCpus}, proxies on cpu ${proxyCpus}; ${durationSec} s per row after a ${warmupSec} s warm-up per protocol`,
+  notes,
+};
+const titles = new Map(SCENARIOS.map((s) => [s.name, s.title]));
+const table = markdownTable(rows, titles);
+const ratios = ratiosTable(rows);
+const section = [
+  `Run: ${date}, ${mode} (\`npm run bench${quick ? " -- --quick" : ""}\`), ${info.machine}.`,
+  `Placement: ${info.placement}.`,
+  "",
+  table,
+  "",
+  ...(ratios
+    ? [
+        "Against the peers in the same run (CPU ratio to haproxy; latency added over direct):",
+        "",
+        ratios,
+        "",
+      ]
+    : []),
+  "Notes:",
+  ...notes.map((n) => `- ${n}`),
+].join("\n");
+process.stdout.write(`\n${section}\n`);
+const written = writeResults(ensureDir(`${BENCH}results`), info, rows);
+if (!args["no-readme"] && rows.length > 0) updateReadme(`${BENCH}README.md`, section);
+log(
+  `wrote ${written.length} files to bench/results/${args["no-readme"] ? "" : " and the table to bench/README.md"}`,
+);
