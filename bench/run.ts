@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
 const quick = args.quick ?? false;
 const durationSec = Number(args.duration ?? (quick ? 4 : 20));
 const warmupSec = quick ? 1 : 3;
+/** Noisy rows are measured again, up to this many times in all; the quietest attempt is kept. */
+const ATTEMPTS = quick ? 2 : 3;
 const notes: string[] = [];
 const t0 = Date.now();
 const log = (msg: string) =>
@@ -131,49 +133,28 @@ try {
           ).catch(() => undefined);
           warmed.add(s.protocol);
         }
-        const p0 = cpuNs(pids());
-        const b0 = cpuNs(backendPids);
-        const m0 = machineBusyNs();
-        const s0 = selfAndChildrenNs();
-        let m: Awaited<ReturnType<Scenario["measure"]>>;
-        try {
-          m = await s.measure({ cpus: genCpus, ports: running.listen, durationSec });
-        } catch (err) {
-          notes.push(`${s.name}/${sys.name}: failed: ${(err as Error).message.split("\n")[0]}`);
-          log(`${s.name} ${sys.name}: failed: ${(err as Error).message.split("\n")[0]}`);
-          continue;
+        let row: Row | undefined;
+        const budget = quick ? 150_000 : Number.POSITIVE_INFINITY;
+        for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+          const got = await measureRow(s, sys.name, running, pids, rssIdle);
+          if (got instanceof Error) {
+            notes.push(`${s.name}/${sys.name}: failed: ${got.message.split("\n")[0]}`);
+            log(`${s.name} ${sys.name}: failed: ${got.message.split("\n")[0]}`);
+            break;
+          }
+          if (!row || got.other_cpu_s < row.other_cpu_s) row = { ...got, attempts: attempt };
+          if (!isNoisy(row) || attempt === ATTEMPTS || Date.now() - t0 > budget) break;
+          log(
+            `${s.name} ${sys.name}: other processes used ${got.other_cpu_s} s of CPU, measuring again`,
+          );
         }
-        const proxyNs = cpuNs(pids()) - p0;
-        const backendNs = cpuNs(backendPids) - b0;
-        const otherNs = machineBusyNs() - m0 - (selfAndChildrenNs() - s0) - proxyNs - backendNs;
-        const per1k = (ns: number) =>
-          m.requests > 0 ? Math.round((ns / 1e6 / m.requests) * 1000 * 100) / 100 : 0;
-        const row: Row = {
-          scenario: s.name,
-          system: sys.name,
-          rps: m.rps,
-          cpu_ms_per_1k: running.procs.length ? per1k(proxyNs) : null,
-          p50_ms: m.p50_ms,
-          p90_ms: m.p90_ms,
-          p99_ms: m.p99_ms,
-          p999_ms: m.p999_ms,
-          rss_mb: running.procs.length ? rssMb(pids()) : null,
-          errors: m.errors,
-          unit: m.unit,
-          requests: Math.round(m.requests),
-          seconds: m.seconds,
-          backend_cpu_ms_per_1k: per1k(backendNs),
-          other_cpu_s: Math.round(otherNs / 1e7) / 100,
-          rss_idle_mb: rssIdle,
-          date,
-          mode,
-        };
+        if (!row) continue;
         rows.push(row);
-        if (row.other_cpu_s > 0.25 * m.seconds) {
+        if (isNoisy(row)) {
           noisy.push(`${s.name}/${sys.name} (${row.other_cpu_s} s)`);
         }
         log(
-          `${s.name} ${sys.name}: ${row.rps} ${m.unit}/s, cpu ${row.cpu_ms_per_1k ?? "–"} ms/1k, p50 ${row.p50_ms ?? "–"} p99 ${row.p99_ms ?? "–"} ms, errors ${row.errors}`,
+          `${s.name} ${sys.name}: ${row.rps} ${row.unit}/s, cpu ${row.cpu_ms_per_1k ?? "–"} ms/1k, p50 ${row.p50_ms ?? "–"} p99 ${row.p99_ms ?? "–"} ms, errors ${row.errors}`,
         );
       }
     } finally {
@@ -182,6 +163,55 @@ try {
   }
 } finally {
   for (const p of backend.procs) await stop(p);
+}
+
+/** A row is noisy when other processes used more than a quarter of a core during it. */
+function isNoisy(row: Row): boolean {
+  return row.other_cpu_s > 0.25 * row.seconds;
+}
+
+async function measureRow(
+  s: Scenario,
+  system: string,
+  running: RunningSystem,
+  pids: () => number[],
+  rssIdle: number | null,
+): Promise<Row | Error> {
+  const p0 = cpuNs(pids());
+  const b0 = cpuNs(backendPids);
+  const m0 = machineBusyNs();
+  const s0 = selfAndChildrenNs();
+  let m: Awaited<ReturnType<Scenario["measure"]>>;
+  try {
+    m = await s.measure({ cpus: genCpus, ports: running.listen, durationSec });
+  } catch (err) {
+    return err as Error;
+  }
+  const proxyNs = cpuNs(pids()) - p0;
+  const backendNs = cpuNs(backendPids) - b0;
+  const otherNs = machineBusyNs() - m0 - (selfAndChildrenNs() - s0) - proxyNs - backendNs;
+  const per1k = (ns: number) =>
+    m.requests > 0 ? Math.round((ns / 1e6 / m.requests) * 1000 * 100) / 100 : 0;
+  return {
+    scenario: s.name,
+    system,
+    rps: m.rps,
+    cpu_ms_per_1k: running.procs.length ? per1k(proxyNs) : null,
+    p50_ms: m.p50_ms,
+    p90_ms: m.p90_ms,
+    p99_ms: m.p99_ms,
+    p999_ms: m.p999_ms,
+    rss_mb: running.procs.length ? rssMb(pids()) : null,
+    errors: m.errors,
+    unit: m.unit,
+    requests: Math.round(m.requests),
+    seconds: m.seconds,
+    backend_cpu_ms_per_1k: per1k(backendNs),
+    other_cpu_s: Math.round(otherNs / 1e7) / 100,
+    rss_idle_mb: rssIdle,
+    date,
+    mode,
+  };
 }
 
 if (noisy.length) {

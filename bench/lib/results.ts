@@ -24,6 +24,8 @@ export interface Row {
   /** CPU seconds other processes on the machine used during the row (noise; tick-sampled). */
   readonly other_cpu_s: number;
   readonly rss_idle_mb: number | null;
+  /** Measurements taken (noisy rows are measured again); the quietest is kept. */
+  readonly attempts?: number;
   readonly date: string;
   readonly mode: "quick" | "full";
 }
