@@ -3,10 +3,12 @@
 import type { Command } from "commander";
 import { registerAnalyze } from "./analyze.ts";
 import { registerLoad } from "./load.ts";
+import { registerPilot } from "./pilot.ts";
 import { registerValidate } from "./validate.ts";
 import { registerVersion } from "./version-cmd.ts";
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerPilot,
   registerAnalyze,
   registerLoad,
   registerValidate,

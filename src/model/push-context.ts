@@ -67,8 +67,9 @@ export class PushContext {
   }
 
   static build(store: ResourceLister, opts: PushContextOptions = {}): PushContext {
-    const registry = buildRegistry(store, { domainSuffix: opts.domainSuffix });
-    return new PushContext(store, registry, opts);
+    const snapshot = new Snapshot(store);
+    const registry = buildRegistry(snapshot, { domainSuffix: opts.domainSuffix });
+    return new PushContext(snapshot, registry, opts);
   }
 
   /** A new snapshot over the same store reusing an unchanged registry (config-only changes). */
@@ -78,10 +79,11 @@ export class PushContext {
     registryChanged: boolean,
     version: string,
   ): PushContext {
+    const snapshot = new Snapshot(store);
     const registry = registryChanged
-      ? buildRegistry(store, { domainSuffix: prev.domainSuffix })
+      ? buildRegistry(snapshot, { domainSuffix: prev.domainSuffix })
       : prev.registry;
-    return new PushContext(store, registry, {
+    return new PushContext(snapshot, registry, {
       mesh: prev.mesh,
       domainSuffix: prev.domainSuffix,
       version,
@@ -184,6 +186,22 @@ export class PushContext {
   /** Hosts any VirtualService for `gateway` names, for wildcard/virtual-host building. */
   hostsOverlapping(host: string): Service[] {
     return this.registry.services.filter((s) => hostsOverlap(host, s.hostname));
+  }
+}
+
+/** The store's objects at one instant, so a PushContext never sees later writes. */
+class Snapshot implements ResourceLister {
+  readonly #byKind = new Map<string, Resource[]>();
+  constructor(store: ResourceLister) {
+    for (const r of store.list()) {
+      const list = this.#byKind.get(r.kind.id) ?? [];
+      list.push(r);
+      this.#byKind.set(r.kind.id, list);
+    }
+  }
+  list(kindId?: string): Resource[] {
+    if (kindId === undefined) return [...this.#byKind.values()].flat();
+    return [...(this.#byKind.get(kindId) ?? [])];
   }
 }
 

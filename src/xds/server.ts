@@ -1,0 +1,279 @@
+// The ADS server (envoy.service.discovery.v3.AggregatedDiscoveryService, SotW and Delta) on
+// @grpc/grpc-js. It serves the current PushContext, pushes on config updates only to the
+// proxies whose config may have changed (through a bounded push queue) and keeps per-proxy
+// ACK/NACK state for the sync status API. A misbehaving stream never affects the others.
+
+import * as grpc from "@grpc/grpc-js";
+import {
+  ADS_SERVICE,
+  type DeltaDiscoveryRequest,
+  type DiscoveryRequest,
+  type EnvoyNode,
+  TYPE_URL,
+} from "../envoy/index.ts";
+import { type ConfigUpdate, proxyNeedsPush } from "../model/changes.ts";
+import { NodeError, proxyFromNode } from "../model/proxy.ts";
+import type { PushContext } from "../model/push-context.ts";
+import { Connection, type ConnectionStatus } from "./connection.ts";
+import { onDeltaRequest, pushDelta } from "./delta.ts";
+import { generate, XDS_TYPES } from "./generators/index.ts";
+import { PushQueue } from "./push-queue.ts";
+import { ResourceCache } from "./resource-cache.ts";
+import { onSotwRequest, pushSotw } from "./sotw.ts";
+import type { XdsContext } from "./xds-context.ts";
+
+/** Push order that keeps Envoy warm: clusters and endpoints before listeners and routes. */
+const PUSH_ORDER = [
+  TYPE_URL.CLUSTER,
+  TYPE_URL.CLUSTER_LOAD_ASSIGNMENT,
+  TYPE_URL.LISTENER,
+  TYPE_URL.ROUTE_CONFIGURATION,
+];
+
+export interface DiscoveryServerOptions {
+  /** Pushes in progress at once. */
+  readonly pushConcurrency?: number;
+  readonly identifier?: string;
+  /** Largest request accepted, in bytes; larger ones end that stream only. */
+  readonly maxRequestBytes?: number;
+  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface XdsStats {
+  pushes: number;
+  acks: number;
+  nacks: number;
+  resourcesSent: number;
+  lastPushMs: number;
+}
+
+export class DiscoveryServer {
+  #push: PushContext;
+  readonly #connections = new Set<Connection>();
+  readonly #queue: PushQueue<Connection>;
+  readonly #cache = new ResourceCache();
+  readonly #opts: DiscoveryServerOptions;
+  readonly #ctx: XdsContext;
+  readonly #ackWaiters = new Set<() => void>();
+  #server: grpc.Server | undefined;
+  #nonce = 0;
+  readonly stats: XdsStats = { pushes: 0, acks: 0, nacks: 0, resourcesSent: 0, lastPushMs: 0 };
+
+  constructor(push: PushContext, opts: DiscoveryServerOptions = {}) {
+    this.#push = push;
+    this.#opts = opts;
+    this.#queue = new PushQueue(opts.pushConcurrency ?? 100, (c) => this.#pushConnection(c));
+    const known = new Set<string>(XDS_TYPES);
+    this.#ctx = {
+      identifier: opts.identifier ?? "mast-pilot",
+      cache: this.#cache,
+      knownType: (t) => known.has(t),
+      generate: (proxy, typeUrl, names) => generate(proxy, this.#push, typeUrl, names),
+      nextNonce: () => `${++this.#nonce}`,
+      version: () => this.#push.version,
+      onAck: () => {
+        this.stats.acks++;
+        for (const w of this.#ackWaiters) w();
+      },
+      onNack: (conn, typeUrl, message) => {
+        this.stats.nacks++;
+        this.#opts.log?.("NACK", { proxy: conn.proxy?.id, typeUrl, message });
+        for (const w of this.#ackWaiters) w();
+      },
+      onSent: (_c, _t, n) => {
+        this.stats.resourcesSent += n;
+      },
+      log: (msg, fields) => this.#opts.log?.(msg, fields),
+    };
+  }
+
+  get pushContext(): PushContext {
+    return this.#push;
+  }
+
+  get connections(): readonly Connection[] {
+    return [...this.#connections];
+  }
+
+  /** Starts serving on `host:port` (port 0 for ephemeral); resolves with the bound port. */
+  listen(address: string): Promise<number> {
+    const server = new grpc.Server({
+      "grpc.max_receive_message_length": this.#opts.maxRequestBytes ?? 4 * 1024 * 1024,
+      "grpc.max_send_message_length": 256 * 1024 * 1024,
+      "grpc.keepalive_permit_without_calls": 1,
+    });
+    server.addService(ADS_SERVICE, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, unknown>) =>
+        this.#stream(call, "sotw"),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, unknown>) =>
+        this.#stream(call, "delta"),
+    });
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#connections) c.closed = true;
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    server.forceShutdown();
+  }
+
+  /** Installs a new snapshot and pushes to the proxies the update may affect. */
+  update(push: PushContext, update: ConfigUpdate): number {
+    const started = performance.now();
+    this.#push = push;
+    let queued = 0;
+    for (const c of this.#connections) {
+      if (!c.node || c.closed) continue;
+      try {
+        c.proxy = proxyFromNode(c.node, push.registry);
+      } catch {
+        continue;
+      }
+      if (!proxyNeedsPush(c.proxy, update, push)) continue;
+      this.#queue.enqueue(c);
+      queued++;
+    }
+    this.stats.pushes++;
+    void this.#queue.idle().then(() => {
+      this.stats.lastPushMs = performance.now() - started;
+    });
+    return queued;
+  }
+
+  /** Resolves when the push queue has drained. */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /** Resolves once `cond()` holds, checked after every ACK/NACK (bounded by `timeoutMs`). */
+  waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!cond()) return;
+        done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.#ackWaiters.delete(check);
+        resolve(ok);
+      };
+      this.#ackWaiters.add(check);
+    });
+  }
+
+  status(): ConnectionStatus[] {
+    return [...this.#connections].map((c) => c.status());
+  }
+
+  async #pushConnection(c: Connection): Promise<void> {
+    for (const typeUrl of PUSH_ORDER) {
+      if (c.closed) return;
+      if (!c.watches.has(typeUrl)) continue;
+      if (c.protocol === "sotw") await pushSotw(c, typeUrl, this.#ctx, false);
+      else await pushDelta(c, typeUrl, this.#ctx);
+    }
+  }
+
+  #stream(
+    call: grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, unknown>,
+    protocol: "sotw" | "delta",
+  ): void {
+    const conn: Connection = new Connection(
+      protocol,
+      (msg): Promise<void> => write(call, msg, conn),
+    );
+    let chain = Promise.resolve();
+    const close = () => {
+      if (conn.closed) return;
+      conn.closed = true;
+      this.#connections.delete(conn);
+      this.#queue.remove(conn);
+    };
+    call.on("data", (req: DiscoveryRequest | DeltaDiscoveryRequest) => {
+      // Requests of one stream are handled in order; a failure ends only this stream.
+      chain = chain
+        .then(() => this.#onRequest(conn, call, req))
+        .catch((err: unknown) => {
+          this.#opts.log?.("stream error", { conn: conn.id, error: String(err) });
+          close();
+          // Ends this stream with the error's status (grpc-js turns an 'error' into trailers).
+          if (!call.destroyed) call.emit("error", err);
+        });
+    });
+    call.on("end", () => {
+      close();
+      call.end();
+    });
+    call.on("error", close);
+    call.on("cancelled", close);
+    call.on("close", close);
+  }
+
+  async #onRequest(
+    conn: Connection,
+    call: grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, unknown>,
+    req: DiscoveryRequest | DeltaDiscoveryRequest,
+  ): Promise<void> {
+    if (conn.closed) return;
+    if (!conn.node) {
+      if (!req.node?.id) {
+        throw statusError(grpc.status.INVALID_ARGUMENT, "first request must carry node.id");
+      }
+      try {
+        conn.proxy = proxyFromNode(req.node as EnvoyNode, this.#push.registry);
+      } catch (err) {
+        if (err instanceof NodeError) throw statusError(grpc.status.INVALID_ARGUMENT, err.message);
+        throw err;
+      }
+      conn.node = req.node;
+      this.#connections.add(conn);
+    }
+    const typeUrl = req.type_url ?? "";
+    if (conn.protocol === "sotw") {
+      if (onSotwRequest(conn, req as DiscoveryRequest, this.#ctx))
+        await pushSotw(conn, typeUrl, this.#ctx, true);
+    } else if (onDeltaRequest(conn, req as DeltaDiscoveryRequest, this.#ctx)) {
+      await pushDelta(conn, typeUrl, this.#ctx);
+    }
+  }
+}
+
+function statusError(
+  code: grpc.status,
+  details: string,
+): Error & { code: grpc.status; details: string } {
+  return Object.assign(new Error(details), { code, details });
+}
+
+/** Writes unless the stream is gone; waits for drain under backpressure. */
+function write(
+  call: grpc.ServerDuplexStream<unknown, unknown>,
+  msg: unknown,
+  conn: Connection,
+): Promise<void> {
+  if (conn.closed || call.destroyed || call.cancelled) return Promise.resolve();
+  try {
+    if (call.write(msg)) return Promise.resolve();
+  } catch {
+    conn.closed = true;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      call.off("close", done);
+      resolve();
+    };
+    call.on("drain", done);
+    call.on("close", done);
+  });
+}
