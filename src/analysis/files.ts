@@ -16,6 +16,11 @@ export interface FileAnalysisOptions {
   /** Namespace for namespaced resources written without one (istioctl's `-n`). */
   readonly namespace?: string;
   readonly analyzers?: readonly Analyzer[];
+  /**
+   * Multi-cluster analysis: more clusters, each a list of files or directories. The main inputs
+   * then form the first of the clusters, `cluster1`.
+   */
+  readonly clusters?: readonly { readonly id: string; readonly inputs: readonly string[] }[];
   /** Clock for certificate expiry checks; defaults to the current time. */
   readonly now?: number;
 }
@@ -37,7 +42,14 @@ export function analyzeFiles(
   const meshNetworks = opts.meshNetworksFile
     ? parseMeshNetworks(readFileSync(opts.meshNetworksFile, "utf8"))
     : undefined;
-  const loaded = buildSnapshot(objects, {
+  const clusters = (opts.clusters ?? []).map((c) => {
+    const read = readInputs(c.inputs);
+    problems.push(...read.problems);
+    return { id: c.id, objects: read.objects };
+  });
+  const multi = clusters.length > 0;
+  const loaded = buildSnapshot(multi ? [] : objects, {
+    clusters: multi ? [{ id: "cluster1", objects }, ...clusters] : undefined,
     meshConfig,
     meshNetworks,
     defaultNamespace: opts.namespace,

@@ -23,6 +23,7 @@ import { injectionAnalyzer } from "./analyzers/injection/injection.ts";
 import { crdVersionAnalyzer } from "./analyzers/k8sgateway/crd-version.ts";
 import { k8sGatewaySelectorAnalyzer } from "./analyzers/k8sgateway/selector.ts";
 import { meshNetworksAnalyzer } from "./analyzers/meshnetworks/meshnetworks.ts";
+import { multiClusterServiceAnalyzer } from "./analyzers/multicluster/service.ts";
 import { schemaValidationAnalyzers } from "./analyzers/schema/validation.ts";
 import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
 import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
@@ -77,6 +78,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   certificateAnalyzer,
   imageAutoAnalyzer,
   jwtClaimRouteAnalyzer,
+  multiClusterServiceAnalyzer,
   ...schemaValidationAnalyzers,
 ];
 

@@ -15,11 +15,18 @@ export class Snapshot {
   readonly mesh: MeshView;
   /** The time certificate validity is judged at (ms since epoch); injected, not read. */
   readonly now: number;
+  readonly #clusters: ReadonlyMap<Resource, string>;
   readonly #byKind = new Map<string, Resource[]>();
   readonly #byKey = new Map<string, Resource>();
 
-  constructor(resources: readonly Resource[], mesh: MeshView = meshView(), now = 0) {
+  constructor(
+    resources: readonly Resource[],
+    mesh: MeshView = meshView(),
+    now = 0,
+    clusters: ReadonlyMap<Resource, string> = new Map(),
+  ) {
     this.resources = resources;
+    this.#clusters = clusters;
     this.mesh = mesh;
     this.now = now;
     for (const r of resources) {
@@ -32,6 +39,11 @@ export class Snapshot {
   /** All resources of a kind, in input order. */
   list(kindId: string): readonly Resource[] {
     return this.#byKind.get(kindId) ?? [];
+  }
+
+  /** The cluster a resource came from in multi-cluster analysis; undefined otherwise. */
+  clusterOf(r: Resource): string | undefined {
+    return this.#clusters.get(r);
   }
 
   get(kindId: string, namespace: string | undefined, name: string): Resource | undefined {
@@ -54,6 +66,8 @@ export interface SnapshotOptions {
   readonly defaultResources?: boolean;
   /** Time for certificate validity checks, ms since epoch; the caller's clock. */
   readonly now?: number;
+  /** More clusters for multi-cluster analysis; their resources are kept apart by cluster id. */
+  readonly clusters?: readonly { readonly id: string; readonly objects: readonly RawObject[] }[];
 }
 
 export interface LoadedSnapshot {
@@ -70,23 +84,30 @@ export function buildSnapshot(
   const mesh = meshView(opts.meshConfig ?? {});
   const problems: Diagnostic[] = [];
   const byKey = new Map<string, Resource>();
-  const add = (r: Resource) => {
+  const clusterOf = new Map<Resource, string>();
+  const add = (r: Resource, cluster = "") => {
     // A later document with the same identity replaces an earlier one, as in a config store.
-    const k = key(r.kind.id, r.metadata.namespace, r.metadata.name);
+    const k = `${cluster}\u0000${key(r.kind.id, r.metadata.namespace, r.metadata.name)}`;
     byKey.delete(k);
     byKey.set(k, r);
+    if (cluster) clusterOf.set(r, cluster);
   };
-  for (const obj of objects) {
-    const r = toAnalysisResource(obj, opts.defaultNamespace);
-    if ("diagnostic" in r) problems.push(r.diagnostic);
-    else add(r.resource);
-  }
+  const load = (objs: readonly RawObject[], cluster?: string) => {
+    for (const obj of objs) {
+      const r = toAnalysisResource(obj, opts.defaultNamespace);
+      if ("diagnostic" in r) problems.push(r.diagnostic);
+      else add(r.resource, cluster);
+    }
+  };
+  load(objects);
+  for (const c of opts.clusters ?? []) load(c.objects, c.id);
   if (opts.meshConfig) add(synthetic(K.MeshConfig, "meshconfig", opts.meshConfig));
   if (opts.meshNetworks) add(synthetic(K.MeshNetworks, "meshnetworks", opts.meshNetworks));
   if (opts.defaultResources !== false && mesh.ingressControllerMode !== "OFF") {
     for (const r of defaultResources(mesh)) add(r);
   }
-  return { snapshot: new Snapshot([...byKey.values()], mesh, opts.now ?? 0), problems };
+  const snapshot = new Snapshot([...byKey.values()], mesh, opts.now ?? 0, clusterOf);
+  return { snapshot, problems };
 }
 
 type Converted = { resource: Resource } | { diagnostic: Diagnostic };

@@ -19,6 +19,7 @@ interface AnalyzeOptions {
   readonly analyzer: string[];
   readonly meshConfig?: string;
   readonly meshNetworks?: string;
+  readonly cluster: string[];
   readonly output: "log" | "json" | "yaml";
   readonly failureThreshold: string;
   readonly outputThreshold: string;
@@ -35,6 +36,12 @@ export function registerAnalyze(program: Command): void {
     .option("--analyzer <name>", "run only this analyzer (repeatable)", collect, [])
     .option("--mesh-config <file>", "MeshConfig file replacing the default mesh config")
     .option("--mesh-networks <file>", "MeshNetworks file")
+    .option(
+      "--cluster <id=path>",
+      "config of another cluster for multi-cluster analysis; the paths given as arguments are cluster1 (repeatable)",
+      collect,
+      [],
+    )
     .addOption(
       new Option("-o, --output <format>", "output format")
         .choices(["log", "json", "yaml"])
@@ -83,11 +90,21 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
   const printAt = threshold("--output-threshold", opts.outputThreshold);
   const analyzers = chosenAnalyzers(opts.analyzer);
   if (paths.length === 0) throw new UsageError("analyze: give at least one file or directory");
+  const clusters = new Map<string, string[]>();
+  for (const spec of opts.cluster) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0 || eq === spec.length - 1) {
+      throw new UsageError(`analyze: --cluster wants <id>=<file|dir>, not "${spec}"`);
+    }
+    const id = spec.slice(0, eq);
+    clusters.set(id, [...(clusters.get(id) ?? []), spec.slice(eq + 1)]);
+  }
   const result = analyzeFiles(paths, {
     analyzers,
     namespace: opts.allNamespaces ? undefined : opts.namespace,
     meshConfigFile: opts.meshConfig,
     meshNetworksFile: opts.meshNetworks,
+    clusters: [...clusters].map(([id, inputs]) => ({ id, inputs })),
   });
   // Unreadable inputs are reported and skipped; the rest is still analyzed.
   for (const p of result.problems) process.stderr.write(`${formatDiagnostic(p)}\n`);

@@ -42,6 +42,28 @@ describe("analyzers outside expected.yaml", () => {
     );
   });
 
+  it("services.MultiClusterServiceAnalyzer compares a Service across two clusters (mcTestGrid)", () => {
+    const a = findAnalyzer("services.MultiClusterServiceAnalyzer");
+    assert.ok(a);
+    const dir = join(TESTDATA, "multicluster");
+    const r = analyzeFiles([join(dir, "inconsistent-service-1.yaml")], {
+      analyzers: [a],
+      clusters: [{ id: "cluster2", inputs: [join(dir, "inconsistent-service-2.yaml")] }],
+    });
+    assert.deepEqual(r.messages.map((m) => `${m.code} ${m.origin}`).sort(), [
+      "IST0170 Service my-namespace/extra-port",
+      "IST0170 Service my-namespace/inconsistent-port-name",
+      "IST0170 Service my-namespace/mixed-mode",
+      "IST0170 Service my-namespace/mixed-port-protocol",
+      "IST0170 Service my-namespace/mixed-type",
+    ]);
+    // One cluster alone has nothing to compare.
+    assert.deepEqual(
+      analyzeFiles([join(dir, "inconsistent-service-1.yaml")], { analyzers: [a] }).messages,
+      [],
+    );
+  });
+
   it("the default set leaves out the alpha-annotation analyzer and has schema analyzers", () => {
     const names = defaultAnalyzers().map((a) => a.name);
     assert.ok(!names.includes("annotations.AlphaAnalyzer"));

@@ -14,7 +14,10 @@ export interface AnalyzerCase {
   readonly id: number;
   readonly name: string;
   readonly analyzer: string;
-  readonly inputFiles: readonly string[];
+  readonly inputFiles?: readonly string[];
+  /** Multi-cluster cases: two clusters' inputs instead of inputFiles. */
+  readonly cluster1InputFiles?: readonly string[];
+  readonly cluster2InputFiles?: readonly string[];
   readonly meshConfigFile?: string;
   readonly meshNetworksFile?: string;
   readonly expected: readonly { code: string; origin: string }[];
@@ -49,7 +52,10 @@ export function runCase(c: AnalyzerCase): CaseResult {
   if (!analyzer)
     return { pass: false, missing: [`analyzer ${c.analyzer} not implemented`], extra: [] };
   const at = (f: string) => join(CASES_DIR, f);
-  const result = analyzeFiles(c.inputFiles.map(at), {
+  const inputs = (c.inputFiles ?? c.cluster1InputFiles ?? []).map(at);
+  const cluster2 = c.cluster2InputFiles?.map(at);
+  const result = analyzeFiles(inputs, {
+    clusters: cluster2 ? [{ id: "cluster2", inputs: cluster2 }] : undefined,
     analyzers: [analyzer],
     meshConfigFile: c.meshConfigFile && at(c.meshConfigFile),
     meshNetworksFile: c.meshNetworksFile && at(c.meshNetworksFile),

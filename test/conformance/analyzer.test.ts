@@ -27,7 +27,7 @@ describe("analyzer conformance through the CLI", () => {
   const viaCli = cases.filter((c) => [38, 40, 47, 51, 69, 89].includes(c.id));
   for (const c of viaCli) {
     it(`mast analyze -o json --analyzer ${c.analyzer} (#${c.id})`, () => {
-      const files = c.inputFiles.map((f) => join(CASES_DIR, f));
+      const files = (c.inputFiles ?? []).map((f) => join(CASES_DIR, f));
       const mesh = [
         ...(c.meshConfigFile ? ["--mesh-config", join(CASES_DIR, c.meshConfigFile)] : []),
         ...(c.meshNetworksFile ? ["--mesh-networks", join(CASES_DIR, c.meshNetworksFile)] : []),
