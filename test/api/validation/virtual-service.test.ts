@@ -1,0 +1,432 @@
+import { runCases } from "./harness.ts";
+
+const route = `  http:
+  - route:
+    - destination: {host: reviews}
+`;
+
+runCases("networking.istio.io/v1", "VirtualService", [
+  {
+    name: "valid weighted routes with retries, fault, mirror and CORS",
+    yaml: `  hosts: [reviews, "*.example.com"]
+  http:
+  - name: canary
+    match:
+    - uri: {prefix: /api}
+      headers:
+        x-user: {regex: "^(alice|bob)$"}
+    route:
+    - destination: {host: reviews, subset: v1, port: {number: 9080}}
+      weight: 90
+    - destination: {host: reviews, subset: v2}
+      weight: 10
+    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,connect-failure,503"}
+    timeout: 10s
+    fault:
+      delay: {fixedDelay: 5s, percentage: {value: 0.1}}
+      abort: {httpStatus: 503, percentage: {value: 1}}
+    mirror: {host: reviews-shadow}
+    mirrorPercentage: {value: 50}
+    corsPolicy:
+      allowOrigins: [{exact: "https://example.com"}]
+      allowMethods: [GET, POST]
+      allowHeaders: ["*", x-custom]
+      maxAge: 24h
+  - redirect: {uri: /new, redirectCode: 302}
+`,
+    warnings: [],
+  },
+  {
+    name: "no routes at all",
+    yaml: "  hosts: [reviews]\n",
+    errors: ["spec: http, tcp or tls must be provided in virtual service"],
+  },
+  {
+    name: "bad host names and duplicates",
+    yaml: `  hosts: ["reviews..default", "*.foo.com", "bar.foo.com", "1.2.3.4"]
+${route}`,
+    // Istio reports the remainder after the first label, as here.
+    errors: ['spec.hosts[0]: domain name ".default" invalid (label "" invalid)'],
+  },
+  {
+    name: "duplicate wildcard hosts",
+    yaml: `  hosts: ["*.foo.com", "bar.foo.com"]
+${route}`,
+    errors: ["spec.hosts[1]: duplicate hosts in virtual service: *.foo.com & bar.foo.com"],
+  },
+  {
+    name: "* host only for gateways",
+    yaml: `  hosts: ["*"]
+${route}`,
+    errors: [
+      "spec.hosts[0]: wildcard host * is not allowed for virtual services bound to the mesh gateway",
+    ],
+  },
+  {
+    name: "* host on a gateway is fine",
+    yaml: `  hosts: ["*"]
+  gateways: [istio-system/ingress]
+${route}`,
+  },
+  {
+    name: "gateway names",
+    yaml: `  hosts: [a.example.com]
+  gateways: ["ns/", "Bad_NS/gw", "gw.ns", mesh]
+${route}`,
+    errors: [
+      "spec.gateways[0]: config namespace and gateway name cannot be empty",
+      'spec.gateways[0]: invalid value for gateway name: ""',
+      'spec.gateways[1]: invalid value for namespace: "Bad_NS"',
+    ],
+    warnings: [
+      'spec.gateways[2]: using legacy gatewayName format "gw.ns"; prefer the <namespace>/<name> format: "ns/gw"',
+    ],
+  },
+  {
+    name: "route and redirect together, no action",
+    yaml: `  hosts: [reviews]
+  http:
+  - redirect: {uri: /x}
+    route:
+    - destination: {host: reviews}
+  - match: [{uri: {exact: /a}}]
+`,
+    errors: [
+      "spec.http[0]: HTTP route cannot contain both route and redirect",
+      "spec.http[1]: HTTP route, redirect or direct response is required",
+    ],
+  },
+  {
+    name: "direct response and redirect checks",
+    yaml: `  hosts: [reviews]
+  http:
+  - directResponse: {status: 700, body: {string: nope}}
+  - redirect: {redirectCode: 200, scheme: ftp, uri: /x}
+  - redirect: {}
+`,
+    errors: [
+      "spec.http[0].directResponse.status: HTTP status 700 is not in range 200-599",
+      "spec.http[1].redirect.redirectCode: 200 is not a valid redirect code, must be 3xx",
+      'spec.http[1].redirect.scheme: invalid redirect scheme, must be "http" or "https"',
+      "spec.http[2].redirect: redirect must specify URI, authority, scheme, or port",
+    ],
+  },
+  {
+    name: "weights",
+    yaml: `  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+      weight: 0
+    - destination: {host: reviews, subset: v2}
+      weight: 0
+  - route:
+    - destination: {host: reviews}
+      weight: -5
+`,
+    errors: [
+      "spec.http[0].route: total destination weight = 0",
+      "spec.http[1].route[0].weight: weight -5 < 0",
+    ],
+  },
+  {
+    name: "destinations",
+    yaml: `  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: "*"}
+    - destination: {host: reviews, subset: "V_1", port: {number: 70000}}
+`,
+    errors: [
+      "spec.http[0].route[0].destination.host: invalid destination host *",
+      "spec.http[0].route[1].destination.subset: subset name is invalid: V_1",
+      "spec.http[0].route[1].destination.port.number: port number 70000 must be in the range 1..65535",
+      "spec.http[0].route: total destination weight = 0",
+    ],
+  },
+  {
+    name: "invalid RE2 regexes",
+    yaml: `  hosts: [reviews]
+  http:
+  - match:
+    - uri: {regex: "/a(b"}
+      headers:
+        x-id: {regex: "(?=x)"}
+      queryParams:
+        q: {regex: ""}
+    route:
+    - destination: {host: reviews}
+`,
+    errors: [
+      'spec.http[0].match[0].headers[x-id]: "headers": error parsing regexp: invalid or unsupported Perl syntax: `(?=`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)',
+      'spec.http[0].match[0].uri: "uri": error parsing regexp: missing closing ): `/a(b`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)',
+      'spec.http[0].match[0].queryParams[q]: "queryParams": regex string match should not be empty',
+    ],
+  },
+  {
+    name: "header names in matches and operations",
+    yaml: `  hosts: [reviews]
+  http:
+  - match:
+    - headers:
+        "bad header": {exact: x}
+    headers:
+      request:
+        set: {":path": /x, "x-ok": "100%%"}
+        remove: [host]
+      response:
+        add: {x-bad: "50%"}
+    route:
+    - destination: {host: reviews}
+`,
+    errors: [
+      "spec.http[0].match[0].headers[bad header]: header name bad header is not a valid header name",
+      'spec.http[0].headers.request.set[:path]: invalid header ":path": header cannot have ":" prefix',
+      'spec.http[0].headers.response.add[x-bad]: header value configuration: invalid header value "50%": unterminated variable expression, use %% for a literal %',
+      'spec.http[0].headers.request.remove[0]: invalid header "host": cannot set Host header',
+    ],
+  },
+  {
+    name: "authority rewritten twice",
+    yaml: `  hosts: [reviews]
+  http:
+  - rewrite: {authority: a.example.com}
+    headers:
+      request:
+        set: {":authority": b.example.com}
+    route:
+    - destination: {host: reviews}
+`,
+    errors: [
+      'spec.http[0].headers.request.set[:authority]: authority header cannot be set multiple times: have "a.example.com", attempting to set "b.example.com"',
+    ],
+  },
+  {
+    name: "rewrite rules",
+    yaml: `  hosts: [reviews]
+  http:
+  - rewrite: {uri: /a, uriRegexRewrite: {match: a, rewrite: b}}
+    route: [{destination: {host: reviews}}]
+  - rewrite: {}
+    route: [{destination: {host: reviews}}]
+  - rewrite: {uriRegexRewrite: {match: "a("}}
+    route: [{destination: {host: reviews}}]
+  - rewrite: {uri: /x}
+    redirect: {uri: /y}
+`,
+    errors: [
+      "spec.http[0].rewrite: rewrite may only contain one of URI or UriRegexRewrite",
+      "spec.http[1].rewrite: rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified",
+      "spec.http[2].rewrite.uriRegexRewrite: UriRegexRewrite has errors: UriRegexRewrite requires both Rewrite and Match fields to be specified",
+      "spec.http[3]: HTTP route rule cannot contain both rewrite and redirect",
+    ],
+  },
+  {
+    name: "retries",
+    yaml: `  hosts: [reviews]
+  http:
+  - retries: {retryOn: 5xx}
+    route: [{destination: {host: reviews}}]
+  - retries: {attempts: 2, retryOn: "5xx,bogus,999", perTryTimeout: 500us}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].retries: http retry policy configured when attempts are set to 0 (disabled)",
+      "spec.http[1].retries.perTryTimeout: duration must be greater than 1ms",
+      'spec.http[1].retries.retryOn: "bogus" is not a valid retryOn policy',
+      'spec.http[1].retries.retryOn: "999" is not a valid retryOn policy',
+    ],
+  },
+  {
+    name: "timeouts and durations",
+    yaml: `  hosts: [reviews]
+  http:
+  - timeout: 1.0005s
+    route: [{destination: {host: reviews}}]
+  - timeout: soon
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].timeout: only durations to ms precision are supported",
+      'spec.http[1].timeout: invalid duration "soon"',
+    ],
+  },
+  {
+    name: "fault injection",
+    yaml: `  hosts: [reviews]
+  http:
+  - fault: {}
+    route: [{destination: {host: reviews}}]
+  - fault:
+      abort: {grpcStatus: NOPE, percentage: {value: 101}}
+      delay: {exponentialDelay: 1s}
+    route: [{destination: {host: reviews}}]
+  - fault:
+      abort: {percentage: {value: 0.00001}}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].fault: HTTP fault injection must have an abort and/or a delay",
+      "spec.http[1].fault.abort.percentage: percentage 101 is neither 0.0, nor in range [0.0001, 100.0]",
+      "spec.http[1].fault.abort.grpcStatus: gRPC status \"NOPE\" is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'",
+      "spec.http[1].fault.delay.exponentialDelay: exponentialDelay not supported yet",
+      "spec.http[2].fault.abort.percentage: percentage 0.00001 is neither 0.0, nor in range [0.0001, 100.0]",
+    ],
+    warnings: [
+      "spec.http[2].fault.abort: abort configured, but error type not set",
+      "spec.http[1]: virtualService rule #1 not used (only the last rule can have no matches)",
+      "spec.http[2]: virtualService rule #2 not used (only the last rule can have no matches)",
+    ],
+  },
+  {
+    name: "mirrors",
+    yaml: `  hosts: [reviews]
+  http:
+  - mirrorPercentage: {value: 120}
+    mirrorPercent: 50
+    mirrors:
+    - destination: {host: a}
+      percentage: {value: -1}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].mirrorPercentage: mirror_percentage must have a max value of 100 (it has 120)",
+      "spec.http[0].mirrors[0].percentage: mirror percentage must have a min value of 0 (it has -1)",
+    ],
+    warnings: [
+      'spec.http[0].mirrorPercent: using deprecated setting "mirrorPercent", use "mirrorPercentage" instead',
+    ],
+  },
+  {
+    name: "CORS",
+    yaml: `  hosts: [reviews]
+  http:
+  - corsPolicy:
+      allowOrigins: [{exact: ""}, {regex: "a("}]
+      allowMethods: [FETCH]
+      exposeHeaders: ["bad header"]
+      maxAge: 1500ms
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].corsPolicy.allowOrigins[0]: '' is not a valid match type for CORS allow origins",
+      'spec.http[0].corsPolicy.allowOrigins[1]: "corsPolicy.allowOrigins": error parsing regexp: missing closing ): `a(`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)',
+      'spec.http[0].corsPolicy.allowMethods[0]: "FETCH" is not a supported HTTP method',
+      "spec.http[0].corsPolicy.exposeHeaders[0]: header name bad header is not a valid header name",
+      "spec.http[0].corsPolicy.maxAge: max_age duration is accurate only to seconds precision",
+    ],
+  },
+  {
+    name: "delegate VS: no gateways, tls or tcp; no nested delegate; no regex",
+    yaml: `  gateways: [mesh]
+  http:
+  - match: [{uri: {regex: "/a.*"}}]
+    delegate: {name: other}
+  tcp:
+  - route: [{destination: {host: db}}]
+`,
+    errors: [
+      "spec.gateways: delegate virtual service must have no gateways specified",
+      "spec.tcp: delegate virtual service must have no tcp route specified",
+      "spec.http[0].delegate: delegate HTTP route cannot contain delegate",
+      "spec.http[0]: HTTP route, redirect or direct response is required",
+      "spec.http[0].match[0].uri: url match does not support regex match for delegating",
+    ],
+  },
+  {
+    name: "root route with delegate must not route",
+    yaml: `  hosts: [reviews]
+  http:
+  - delegate: {name: reviews-v1, namespace: team}
+    route: [{destination: {host: reviews}}]
+  - delegate: {name: reviews-v2}
+`,
+    errors: ["spec.http[0].route: root HTTP route  must not specify route"],
+  },
+  {
+    name: "JWT claim routing only on gateways",
+    yaml: `  hosts: [reviews]
+  http:
+  - match:
+    - headers:
+        "@request.auth.claims.group": {exact: admin}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0].match[0].headers[@request.auth.claims.group]: JWT claim based routing (key: @request.auth.claims.group) is only supported for gateway, found no gateways: []",
+    ],
+  },
+  {
+    name: "JWT claim routing on a gateway is fine",
+    yaml: `  hosts: [reviews.example.com]
+  gateways: [istio-system/ingress]
+  http:
+  - match:
+    - headers:
+        "@request.auth.claims.group": {exact: admin}
+    route: [{destination: {host: reviews}}]
+`,
+  },
+  {
+    name: "TLS routes: SNI within hosts",
+    yaml: `  hosts: ["*.example.com"]
+  tls:
+  - match:
+    - sniHosts: [a.example.com, b.other.com]
+      port: 443
+    route: [{destination: {host: a.example.com}}]
+  - match: []
+    route: []
+`,
+    errors: [
+      'spec.tls[0].match[0].sniHosts[1]: SNI host "b.other.com" is not a compatible subset of any of the virtual service hosts: [*.example.com]',
+      "spec.tls[1]: TLS route must have at least one match condition",
+      "spec.tls[1].route: TLS route is required",
+    ],
+  },
+  {
+    name: "TCP routes",
+    yaml: `  hosts: [db]
+  tcp:
+  - match:
+    - destinationSubnets: [10.0.0.0/33]
+      port: 0
+      sourceLabels: {"app": "a b"}
+  - route: [{destination: {host: db, port: {number: 3306}}}]
+`,
+    errors: [
+      "spec.tcp[0].match[0].destinationSubnets[0]: 10.0.0.0/33 is not a valid CIDR block",
+      'spec.tcp[0].match[0].sourceLabels: invalid tag value: "a b"',
+      "spec.tcp[0].route: TCP route is required",
+    ],
+  },
+  {
+    name: "exportTo",
+    yaml: `  hosts: [reviews]
+  exportTo: [".", default, "*"]
+${route}`,
+    // "." counts as the own namespace; Istio names the entry that repeats it.
+    errors: [
+      "spec.exportTo[1]: duplicate entries in exportTo for entry default",
+      "spec.exportTo: cannot have both public (*) and non-public exportTo values for a resource",
+    ],
+  },
+  {
+    name: "unreachable rules are warnings",
+    yaml: `  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews}}]
+  - route: [{destination: {host: reviews}}]
+  - match: [{uri: {exact: /a}}]
+    route: [{destination: {host: reviews}}]
+  - match: [{name: again, uri: {exact: /a}}]
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [],
+    warnings: [
+      "spec.http[1]: virtualService rule #1 not used (only the last rule can have no matches)",
+      'spec.http[3].match[0]: virtualService rule #3 match "again" is not used (duplicate/overlapping match in rule #2)',
+      "spec.http[3]: virtualService rule #3 not used (all matches used by prior rules)",
+    ],
+  },
+]);
