@@ -86,7 +86,7 @@ function validateServer(s: Server, p: string, report: Report): void {
     portOK = false;
   } else {
     if (!parseProtocol(port.protocol)) {
-      report.warning(
+      report.error(
         `${p}.port.protocol`,
         `invalid protocol "${port.protocol}", supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP`,
       );

@@ -11,7 +11,7 @@ import { validateSemantics } from "../../../src/api/validation/index.ts";
 
 export interface Case {
   readonly name: string;
-  /** The `spec:` body, indented by two spaces, or a whole document when it has `kind:`. */
+  /** The `spec:` body, indented by two spaces, or a whole document starting with `apiVersion:`. */
   readonly yaml: string;
   readonly errors?: readonly string[];
   /** Checked only when given; otherwise warnings are allowed. */
@@ -36,7 +36,7 @@ export function semantics(text: string): { errors: string[]; warnings: string[] 
 export function runCases(apiVersion: string, kind: string, cases: readonly Case[]): void {
   for (const c of cases) {
     test(`${kind}: ${c.name}`, () => {
-      const text = c.yaml.includes("kind:")
+      const text = c.yaml.startsWith("apiVersion:")
         ? c.yaml
         : `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: ${c.metadata ?? "{name: test, namespace: default}"}\nspec:\n${c.yaml}`;
       const got = semantics(text);
