@@ -15,6 +15,9 @@ export function validateWasmPluginURL(url: string | undefined): string | undefin
   const scheme = m ? m[1].toLowerCase() : "";
   if (!SCHEMES.has(scheme)) return `url contains unsupported scheme: ${scheme}`;
   const rest = m ? url.slice(m[0].length) : url;
+  const badEscape = /%(?![0-9a-fA-F]{2})(.{0,2})/.exec(rest);
+  if (badEscape)
+    return `failed to parse url: parse "${url}": invalid URL escape "%${badEscape[1]}"`;
   if ([...rest].some((c) => c.charCodeAt(0) <= 0x20) || (scheme !== "file" && rest === "")) {
     return `failed to parse url: parse "${url}": invalid URL`;
   }

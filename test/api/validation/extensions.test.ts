@@ -100,6 +100,11 @@ runCases("extensions.istio.io/v1alpha1", "WasmPlugin", [
     ],
   },
   {
+    name: "url must parse",
+    yaml: '  url: "#%blah$#@"\n',
+    errors: ['spec.url: failed to parse url: parse "#%blah$#@": invalid URL escape "%bl"'],
+  },
+  {
     name: "url required",
     yaml: "  phase: STATS\n",
     errors: ["spec.url: url field needs to be set"],
