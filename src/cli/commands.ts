@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { registerAnalyze } from "./analyze.ts";
 import { registerLoad } from "./load.ts";
 import { registerPilot } from "./pilot.ts";
+import { registerProxy } from "./proxy.ts";
 import { registerValidate } from "./validate.ts";
 import { registerVersion } from "./version-cmd.ts";
 
@@ -11,6 +12,7 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerPilot,
   registerAnalyze,
   registerLoad,
+  registerProxy,
   registerValidate,
   registerVersion,
 ];

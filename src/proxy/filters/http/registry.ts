@@ -1,0 +1,10 @@
+// HTTP filters the proxy implements, by the type URL of their typed_config (Envoy looks them up
+// the same way). A filter not listed here is a config error unless marked is_optional.
+
+import { faultFilter } from "./fault.ts";
+import type { HttpFilterFactory } from "./filter.ts";
+import { routerFilter } from "./router.ts";
+
+export const HTTP_FILTERS: ReadonlyMap<string, HttpFilterFactory> = new Map(
+  [routerFilter, faultFilter].map((f) => [f.typeUrl, f]),
+);

@@ -1,0 +1,226 @@
+// One upstream cluster at run time: its hosts (static, DNS or EDS), load balancer, circuit-breaker
+// thresholds, protocol and TLS, and a connection pool per host. Built from a Cluster resource;
+// a changed resource builds a new one and the old one's pools drain.
+
+import { lookup } from "node:dns/promises";
+import type { ConnectionOptions } from "node:tls";
+import { clusterScope, responseCodeNames, type StatsStore } from "../../telemetry/stats.ts";
+import type { Cluster, ClusterLoadAssignment } from "../config-types.ts";
+import { parseDurationMs } from "../duration.ts";
+import { type SecretLookup, upstreamTlsOptions } from "../tls-context.ts";
+import { eligibleHosts, type Host, hostsFromAssignment } from "./endpoints.ts";
+import { Http1Pool } from "./http1-pool.ts";
+import { Http2Pool } from "./http2-pool.ts";
+import { type LoadBalancer, newLoadBalancer } from "./load-balancer.ts";
+
+export type UpstreamProtocol = "http1" | "http2" | "downstream";
+
+const SUPPORTED_TYPES = new Set(["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"]);
+const HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+export interface Thresholds {
+  readonly maxConnections: number;
+  readonly maxPendingRequests: number;
+  readonly maxRequests: number;
+  readonly maxRetries: number;
+}
+
+function protocolOf(c: Cluster): UpstreamProtocol {
+  const opts = c.typed_extension_protocol_options?.[HTTP_OPTIONS] as
+    | Record<string, unknown>
+    | undefined;
+  if (opts?.use_downstream_protocol_config) return "downstream";
+  const explicit = opts?.explicit_http_config as Record<string, unknown> | undefined;
+  if (explicit?.http2_protocol_options) return "http2";
+  if (explicit) return "http1";
+  if (c.http2_protocol_options) return "http2";
+  return "http1";
+}
+
+export class UpstreamCluster {
+  readonly name: string;
+  readonly config: Cluster;
+  readonly type: string;
+  readonly connectTimeoutMs: number;
+  readonly protocol: UpstreamProtocol;
+  readonly thresholds: Thresholds;
+  readonly tls: ConnectionOptions | undefined;
+  /** EDS service name (or the cluster name) this cluster's endpoints come under. */
+  readonly edsName: string | undefined;
+  hosts: Host[] = [];
+  private eligible: Host[] = [];
+  initialized: boolean;
+  activeRequests = 0;
+  private readonly lb: LoadBalancer;
+  private readonly h1 = new Map<string, Http1Pool>();
+  private readonly h2 = new Map<string, Http2Pool>();
+  private dnsTimer: NodeJS.Timeout | undefined;
+  private readonly stats: StatsStore;
+  private closed = false;
+
+  constructor(config: Cluster, stats: StatsStore, secrets: SecretLookup) {
+    const name = config.name ?? "";
+    const what = `Cluster ${name}`;
+    if (!name) throw new Error(`Cluster: name is required`);
+    this.name = name;
+    this.config = config;
+    this.type = config.cluster_type ? "CUSTOM" : (config.type ?? "STATIC");
+    if (!SUPPORTED_TYPES.has(this.type)) {
+      throw new Error(
+        `${what}: type ${this.type}${config.cluster_type ? ` (${config.cluster_type.name})` : ""} is not supported`,
+      );
+    }
+    this.connectTimeoutMs = parseDurationMs(config.connect_timeout, 5000);
+    this.protocol = protocolOf(config);
+    const t = config.circuit_breakers?.thresholds?.find(
+      (x) => (x.priority ?? "DEFAULT") === "DEFAULT",
+    );
+    this.thresholds = {
+      maxConnections: t?.max_connections ?? 1024,
+      maxPendingRequests: t?.max_pending_requests ?? 1024,
+      maxRequests: t?.max_requests ?? 1024,
+      maxRetries: t?.max_retries ?? 3,
+    };
+    const ts = config.transport_socket;
+    const tsType = ts?.typed_config?.["@type"];
+    if (tsType?.endsWith(".UpstreamTlsContext")) {
+      this.tls = upstreamTlsOptions(
+        ts!.typed_config!,
+        secrets,
+        `${what}.transport_socket.typed_config`,
+      );
+    } else if (tsType && !tsType.endsWith(".RawBuffer")) {
+      throw new Error(`${what}.transport_socket: ${tsType} is not supported`);
+    }
+    this.lb = newLoadBalancer(config.lb_policy);
+    this.stats = stats;
+    this.edsName =
+      this.type === "EDS" ? config.eds_cluster_config?.service_name || name : undefined;
+    if (this.type === "STATIC") this.setHosts(hostsFromAssignment(config.load_assignment, what));
+    if (this.type === "STRICT_DNS" || this.type === "LOGICAL_DNS") {
+      this.hosts = hostsFromAssignment(config.load_assignment, what);
+    }
+    this.initialized = this.type === "STATIC" || this.type === "ORIGINAL_DST";
+    this.stat("membership_total").set(this.hosts.length);
+  }
+
+  stat(suffix: string) {
+    return suffix.startsWith("membership") || suffix.endsWith("_active")
+      ? this.stats.gauge(clusterScope(this.name), suffix)
+      : this.stats.counter(clusterScope(this.name), suffix);
+  }
+
+  countResponse(status: number): void {
+    const [code, codeTag, cls, clsTag] = responseCodeNames("upstream_rq", status);
+    this.stats.counter(clusterScope(this.name), code, codeTag).inc();
+    this.stats.counter(clusterScope(this.name), cls, clsTag).inc();
+    this.stat("upstream_rq_completed").inc();
+  }
+
+  /** Starts DNS resolution for DNS clusters; resolves once the first round is done. */
+  async start(): Promise<void> {
+    if (this.type !== "STRICT_DNS" && this.type !== "LOGICAL_DNS") return;
+    const templates = this.hosts;
+    const refresh = parseDurationMs(this.config.dns_refresh_rate, 5000);
+    const resolve = async () => {
+      const next: Host[] = [];
+      for (const t of templates) {
+        try {
+          const all = await lookup(t.address, {
+            all: true,
+            family:
+              this.config.dns_lookup_family === "V6_ONLY"
+                ? 6
+                : this.config.dns_lookup_family === "V4_ONLY"
+                  ? 4
+                  : 0,
+          });
+          const addrs = this.type === "LOGICAL_DNS" ? all.slice(0, 1) : all;
+          for (const a of addrs) {
+            next.push({
+              ...t,
+              key: `${a.address}:${t.port}`,
+              address: a.address,
+              hostname: t.address,
+              activeRequests: 0,
+              totalRequests: 0,
+            });
+          }
+        } catch {
+          this.stat("update_failure").inc();
+        }
+      }
+      if (!this.closed) this.setHosts(next);
+    };
+    await resolve();
+    this.initialized = true;
+    this.dnsTimer = setInterval(() => void resolve(), Math.max(refresh, 100));
+    this.dnsTimer.unref();
+  }
+
+  applyAssignment(cla: ClusterLoadAssignment): void {
+    this.setHosts(hostsFromAssignment(cla, `ClusterLoadAssignment ${cla.cluster_name ?? ""}`));
+    this.initialized = true;
+  }
+
+  setHosts(hosts: Host[]): void {
+    const old = new Map(this.hosts.map((h) => [h.key, h]));
+    // keep per-host counters across updates so least-request stays accurate
+    this.hosts = hosts.map((h) => {
+      const prev = old.get(h.key);
+      if (prev) {
+        h.activeRequests = prev.activeRequests;
+        h.totalRequests = prev.totalRequests;
+      }
+      return h;
+    });
+    this.eligible = eligibleHosts(this.hosts);
+    const keep = new Set(this.hosts.map((h) => h.key));
+    for (const [k, p] of this.h1) if (!keep.has(k)) void p.close().then(() => this.h1.delete(k));
+    for (const [k, p] of this.h2) if (!keep.has(k)) void p.close().then(() => this.h2.delete(k));
+    this.stat("membership_total").set(this.hosts.length);
+    this.stat("membership_healthy").set(this.eligible.length);
+  }
+
+  pick(hash?: number): Host | undefined {
+    return this.lb.pick(this.eligible, hash) as Host | undefined;
+  }
+
+  http1(host: { key: string; address: string; port: number }): Http1Pool {
+    let p = this.h1.get(host.key);
+    if (!p) {
+      p = new Http1Pool(host.address, host.port, {
+        connectTimeoutMs: this.connectTimeoutMs,
+        maxConnections: this.thresholds.maxConnections,
+        tls: this.tls,
+      });
+      this.h1.set(host.key, p);
+    }
+    return p;
+  }
+
+  http2(host: { key: string; address: string; port: number }): Http2Pool {
+    let p = this.h2.get(host.key);
+    if (!p) {
+      p = new Http2Pool(host.address, host.port, {
+        connectTimeoutMs: this.connectTimeoutMs,
+        tls: this.tls,
+      });
+      this.h2.set(host.key, p);
+    }
+    return p;
+  }
+
+  /** Stops DNS and lets pools finish in-flight requests (drain), then closes them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.dnsTimer) clearInterval(this.dnsTimer);
+    await Promise.all([...this.h1.values(), ...this.h2.values()].map((p) => p.close()));
+  }
+
+  destroy(): void {
+    this.closed = true;
+    if (this.dnsTimer) clearInterval(this.dnsTimer);
+    for (const p of [...this.h1.values(), ...this.h2.values()]) p.destroy();
+  }
+}

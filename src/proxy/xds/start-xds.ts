@@ -1,0 +1,41 @@
+// Placeholder-free entry for xDS: resolves the ADS server from the bootstrap and starts the client.
+
+import type { Bootstrap } from "../config-types.ts";
+import type { ProxyServer } from "../proxy.ts";
+import { AdsClient } from "./ads-client.ts";
+
+export interface XdsHandle {
+  readonly initialized: Promise<void>;
+  readonly client: AdsClient;
+  stop(): void;
+}
+
+/** The ADS server address: the override, or the first endpoint of the bootstrap's ADS cluster. */
+export function adsTarget(b: Bootstrap, override?: string): string {
+  if (override) return override;
+  const svc = b.dynamic_resources?.ads_config?.grpc_services?.[0];
+  const clusterName = svc?.envoy_grpc?.cluster_name;
+  if (!clusterName)
+    throw new Error(
+      "dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name: required",
+    );
+  const c = (b.static_resources?.clusters ?? []).find((x) => x.name === clusterName);
+  const sa =
+    c?.load_assignment?.endpoints?.[0]?.lb_endpoints?.[0]?.endpoint?.address?.socket_address;
+  if (!sa?.address || !sa.port_value) {
+    throw new Error(
+      `static cluster ${clusterName} (the ADS cluster) needs an endpoint with address and port_value`,
+    );
+  }
+  return `${sa.address.includes(":") ? `[${sa.address}]` : sa.address}:${sa.port_value}`;
+}
+
+export function startXds(proxy: ProxyServer, b: Bootstrap, override?: string): XdsHandle {
+  const client = new AdsClient(proxy, {
+    target: adsTarget(b, override),
+    node: b.node ?? {},
+    delta: b.dynamic_resources?.ads_config?.api_type === "DELTA_GRPC",
+  });
+  client.start();
+  return { initialized: client.initialized, client, stop: () => client.stop() };
+}
