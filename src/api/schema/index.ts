@@ -1,10 +1,72 @@
-// Structural validation against the CRD schemas (OpenAPI v3 and CEL rules).
+// Structural validation against the CRD schemas (OpenAPI v3 and CEL rules), as the Kubernetes
+// API server runs it on create: default, validate the schema (strict about unknown fields),
+// then, when no type errors block it, evaluate the x-kubernetes-validations rules.
 
 import type { Report } from "../diagnostic.ts";
-import type { KindInfo } from "../kinds.ts";
+import { type KindInfo, splitApiVersion } from "../kinds.ts";
+import { validateRules } from "./cel-validate.ts";
+import { CrdDirMissing, crdVersion } from "./crd-source.ts";
+import { applyDefaults } from "./defaults.ts";
+import { errorBody, type FieldError } from "./field-error.ts";
+import { validateValue } from "./openapi-validate.ts";
+
+export { crdDir } from "./crd-source.ts";
+export type { FieldError } from "./field-error.ts";
+
+/** Errors after which Kubernetes does not evaluate CEL rules. */
+function blocking(e: FieldError): boolean {
+  return e.type === "Unsupported value" || / in body must be of type /.test(e.detail ?? "");
+}
+
+/**
+ * The field errors of one object against its CRD schema. Kinds without a CRD (the Kubernetes
+ * core kinds) have none here. Throws CrdDirMissing when the CRD bundle cannot be found.
+ */
+export function structuralErrors(kind: KindInfo, body: Record<string, unknown>): FieldError[] {
+  if (!kind.crd) return [];
+  const { version } = splitApiVersion(String(body.apiVersion ?? ""));
+  const crd = crdVersion(kind, version);
+  if (!crd) {
+    return [
+      {
+        path: "apiVersion",
+        type: "Unsupported value",
+        value: body.apiVersion,
+        detail: `no CRD schema for ${kind.id} version ${version}`,
+      },
+    ];
+  }
+  const obj = structuredClone(body);
+  if (crd.statusSubresource) delete obj.status;
+  applyDefaults(crd.schema, obj);
+  const errs: FieldError[] = [];
+  validateValue(crd.schema, obj, "", errs, { strict: true });
+  if (errs.some(blocking)) {
+    errs.push({
+      path: "",
+      type: "Invalid value",
+      value: null,
+      detail:
+        "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
+    });
+    return errs;
+  }
+  validateRules(crd.schema, obj, "", errs);
+  return errs;
+}
 
 export function validateStructure(
-  _kind: KindInfo,
-  _body: Record<string, unknown>,
-  _report: Report,
-): void {}
+  kind: KindInfo,
+  body: Record<string, unknown>,
+  report: Report,
+): void {
+  let errs: FieldError[];
+  try {
+    errs = structuralErrors(kind, body);
+  } catch (err) {
+    if (!(err instanceof CrdDirMissing)) throw err;
+    report.error("", err.message);
+    return;
+  }
+  for (const e of errs) report.error(e.type === "unknown field" ? "" : e.path, errorBody(e));
+}
