@@ -120,7 +120,9 @@ export function validateRules(
     }
   }
   if (Array.isArray(v)) {
-    if (s.items) v.forEach((x, i) => validateRules(s.items!, x, index(path, i), errs, false));
+    if (s.items) {
+      for (let i = 0; i < v.length; i++) validateRules(s.items, v[i], index(path, i), errs, false);
+    }
     return;
   }
   if (typeof v !== "object") return;

@@ -70,27 +70,48 @@ export function crdVersion(kind: KindInfo, version: string): CrdVersion | null {
   if (cached !== undefined) return cached;
   let result: CrdVersion | null = null;
   const text = docs.get(`${kind.plural}.${kind.group}`);
-  if (text) {
-    const crd = parse(text) as CrdObject;
-    const v = crd.spec?.versions?.find((x) => x.name === version);
-    const raw = v?.schema?.openAPIV3Schema;
-    if (raw) {
-      result = {
-        schema: compileSchema(raw),
-        statusSubresource: Boolean(v.subresources && "status" in v.subresources),
-      };
-    }
+  const v = text ? versionEntry(text, version) : undefined;
+  const raw = v?.schema?.openAPIV3Schema;
+  if (v && raw) {
+    result = {
+      schema: compileSchema(raw),
+      statusSubresource: Boolean(v.subresources && "status" in v.subresources),
+    };
   }
   compiled.set(key, result);
   return result;
 }
 
-interface CrdObject {
-  spec?: {
-    versions?: {
-      name: string;
-      schema?: { openAPIV3Schema?: Record<string, unknown> };
-      subresources?: Record<string, unknown>;
-    }[];
-  };
+interface VersionEntry {
+  name: string;
+  schema?: { openAPIV3Schema?: Record<string, unknown> };
+  subresources?: Record<string, unknown>;
+}
+
+/**
+ * One entry of `spec.versions`. Istio's CRDs repeat the whole schema for every version, so
+ * only the wanted entry's text is parsed; the full document is the fallback for odd layouts.
+ */
+function versionEntry(text: string, version: string): VersionEntry | undefined {
+  const start = text.search(/^ {2}versions:[ \t]*$/m);
+  if (start >= 0) {
+    for (const item of text
+      .slice(start)
+      .split(/^ {2}- /m)
+      .slice(1)) {
+      const end = item.search(/^ {0,2}[^\s-]/m); // the list ends at a less indented key
+      const entry = `    ${end < 0 ? item : item.slice(0, end)}`;
+      if (new RegExp(`^ {4}name: ["']?${version}["']?[ \t]*$`, "m").test(entry)) {
+        let v: VersionEntry | null = null;
+        try {
+          v = parse(entry) as VersionEntry | null;
+        } catch {
+          break; // not the layout expected: parse the whole document below
+        }
+        if (v?.name === version) return v;
+      }
+    }
+  }
+  const crd = parse(text) as { spec?: { versions?: VersionEntry[] } };
+  return crd.spec?.versions?.find((x) => x.name === version);
 }

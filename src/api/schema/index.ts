@@ -5,13 +5,14 @@
 import type { Report } from "../diagnostic.ts";
 import { type KindInfo, splitApiVersion } from "../kinds.ts";
 import { validateRules } from "./cel-validate.ts";
-import { CrdDirMissing, crdVersion } from "./crd-source.ts";
+import { CrdDirMissing, type CrdVersion, crdVersion } from "./crd-source.ts";
 import { applyDefaults } from "./defaults.ts";
 import { errorBody, type FieldError } from "./field-error.ts";
 import { validateValue } from "./openapi-validate.ts";
 
-export { crdDir } from "./crd-source.ts";
+export { CrdDirMissing, crdDir } from "./crd-source.ts";
 export type { FieldError } from "./field-error.ts";
+export { compileSchema } from "./structural.ts";
 
 /** Errors after which Kubernetes does not evaluate CEL rules. */
 function blocking(e: FieldError): boolean {
@@ -36,11 +37,17 @@ export function structuralErrors(kind: KindInfo, body: Record<string, unknown>):
       },
     ];
   }
+  return validateAgainst(crd, body);
+}
+
+/** Validates one object against a compiled CRD version: defaults, schema, then CEL rules. */
+export function validateAgainst(crd: CrdVersion, body: Record<string, unknown>): FieldError[] {
   const obj = structuredClone(body);
   if (crd.statusSubresource) delete obj.status;
   applyDefaults(crd.schema, obj);
   const errs: FieldError[] = [];
   validateValue(crd.schema, obj, "", errs, { strict: true });
+  if (!crd.schema.hasRules) return errs;
   if (errs.some(blocking)) {
     errs.push({
       path: "",
@@ -64,8 +71,9 @@ export function validateStructure(
   try {
     errs = structuralErrors(kind, body);
   } catch (err) {
-    if (!(err instanceof CrdDirMissing)) throw err;
-    report.error("", err.message);
+    // A broken bundle or an engine bug must not crash a server: report it on the object.
+    const text = err instanceof Error ? err.message : String(err);
+    report.error("", err instanceof CrdDirMissing ? text : `CRD schema validation failed: ${text}`);
     return;
   }
   for (const e of errs) report.error(e.type === "unknown field" ? "" : e.path, errorBody(e));

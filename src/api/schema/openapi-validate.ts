@@ -99,7 +99,7 @@ function checkString(s: Structural, v: string, path: string, errs: FieldError[])
   if (s.minLength !== undefined && length < s.minLength) {
     errs.push(invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
   }
-  if (s.pattern && !s.pattern.re.test(v)) {
+  if (s.pattern && !s.pattern.test(v)) {
     errs.push(invalid(path, v, `${path} in body should match '${s.pattern.source}'`));
   }
   const format = s.format ? FORMATS[s.format] : undefined;
@@ -141,7 +141,9 @@ function checkArray(
   if (s.minItems !== undefined && v.length < s.minItems) {
     errs.push(invalid(path, v, `${path} in body should have at least ${s.minItems} items`));
   }
-  if (s.items) v.forEach((x, i) => validateValue(s.items!, x, index(path, i), errs, opts));
+  if (s.items) {
+    for (let i = 0; i < v.length; i++) validateValue(s.items, v[i], index(path, i), errs, opts);
+  }
   if (opts.strict) checkListType(s, v, path, errs);
 }
 

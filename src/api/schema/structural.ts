@@ -24,7 +24,7 @@ export interface Structural {
   readonly preserveUnknownFields: boolean;
   readonly intOrString: boolean;
   readonly enum?: readonly unknown[];
-  readonly pattern?: { readonly source: string; readonly re: RE2JS };
+  readonly pattern?: Pattern;
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly minItems?: number;
@@ -43,6 +43,21 @@ export interface Structural {
   readonly allOf?: readonly Structural[];
   readonly not?: Structural;
   readonly rules: readonly ValidationRule[];
+  /** This node or one below it has CEL rules. */
+  readonly hasRules: boolean;
+}
+
+/** An OpenAPI `pattern`: RE2 (Go's regexp, as Kubernetes), compiled on first use. */
+export class Pattern {
+  readonly source: string;
+  #re: RE2JS | undefined;
+  constructor(source: string) {
+    this.source = source;
+  }
+  test(s: string): boolean {
+    this.#re ??= RE2JS.compile(this.source);
+    return this.#re.test(s);
+  }
 }
 
 type Raw = Record<string, unknown>;
@@ -56,6 +71,14 @@ function list(raw: unknown): Structural[] | undefined {
 }
 
 export function compileSchema(raw: Raw): Structural {
+  const node = compileNode(raw);
+  const below = [...(node.properties?.values() ?? []), node.items, node.additionalProperties].some(
+    (c) => c?.hasRules,
+  );
+  return { ...node, hasRules: node.rules.length > 0 || below };
+}
+
+function compileNode(raw: Raw): Omit<Structural, "hasRules"> {
   const props = raw.properties as Record<string, Raw> | undefined;
   const addl = raw.additionalProperties;
   const pattern = typeof raw.pattern === "string" ? raw.pattern : undefined;
@@ -73,7 +96,7 @@ export function compileSchema(raw: Raw): Structural {
     preserveUnknownFields: raw["x-kubernetes-preserve-unknown-fields"] === true,
     intOrString: raw["x-kubernetes-int-or-string"] === true,
     enum: Array.isArray(raw.enum) ? raw.enum : undefined,
-    pattern: pattern === undefined ? undefined : { source: pattern, re: RE2JS.compile(pattern) },
+    pattern: pattern === undefined ? undefined : new Pattern(pattern),
     minLength: num(raw.minLength),
     maxLength: num(raw.maxLength),
     minItems: num(raw.minItems),
