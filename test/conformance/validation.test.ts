@@ -26,7 +26,7 @@ interface Case {
 }
 
 const BASE = `${ISTIO_CORPUS}validation/`;
-const CONCURRENCY = 4;
+const CONCURRENCY = 2;
 
 /**
  * Cases that fail for a reason outside validation, with the reason. Each must be fixed where
