@@ -37,10 +37,10 @@ export function analyzeFiles(
 ): FileAnalysis {
   const { objects, problems } = readInputs(inputs);
   const meshConfig = opts.meshConfigFile
-    ? parseMeshConfig(readFileSync(opts.meshConfigFile, "utf8"))
+    ? readMeshFile("--mesh-config", opts.meshConfigFile, parseMeshConfig)
     : undefined;
   const meshNetworks = opts.meshNetworksFile
-    ? parseMeshNetworks(readFileSync(opts.meshNetworksFile, "utf8"))
+    ? readMeshFile("--mesh-networks", opts.meshNetworksFile, parseMeshNetworks)
     : undefined;
   const clusters = (opts.clusters ?? []).map((c) => {
     const read = readInputs(c.inputs);
@@ -59,4 +59,21 @@ export function analyzeFiles(
     messages: withFieldLines(analyze(loaded.snapshot, opts.analyzers)),
     problems: [...problems, ...loaded.problems],
   };
+}
+
+/** A mesh config or mesh networks file that cannot be used; analysis cannot start without it. */
+export class MeshFileError extends Error {}
+
+function readMeshFile(
+  flag: string,
+  file: string,
+  parse: (text: string) => Record<string, unknown>,
+): Record<string, unknown> {
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : (err as Error).message.split("\n")[0];
+    throw new MeshFileError(`${flag} ${file}: ${why}`);
+  }
 }

@@ -2,6 +2,7 @@
 // with Istio's defaults. Input is the plain object from a mesh config file (or {}).
 
 import { parse } from "yaml";
+import { parseMeshConfig as parseWithDefaults } from "../api/mesh-config.ts";
 
 export interface MeshView {
   readonly raw: Readonly<Record<string, unknown>>;
@@ -44,14 +45,15 @@ export function meshView(raw: Record<string, unknown> = {}): MeshView {
   };
 }
 
-/** Parses a mesh config file's text; accepts a bare MeshConfig or a ConfigMap holding `mesh`. */
+/**
+ * Parses a mesh config file (a bare MeshConfig, or the `istio` ConfigMap holding it under
+ * `mesh`) and merges it over Istio's defaults; throws MeshConfigError naming a bad field.
+ */
 export function parseMeshConfig(text: string): Record<string, unknown> {
   const doc = record(parse(text));
-  if (doc.kind === "ConfigMap") {
-    const mesh = record(doc.data).mesh;
-    return typeof mesh === "string" ? record(parse(mesh)) : {};
-  }
-  return doc;
+  const mesh = doc.kind === "ConfigMap" ? record(doc.data).mesh : undefined;
+  const meshText = typeof mesh === "string" ? mesh : doc.kind === "ConfigMap" ? "" : text;
+  return { ...parseWithDefaults(meshText) };
 }
 
 /** Parses a MeshNetworks file; accepts a bare object or a ConfigMap holding `meshNetworks`. */

@@ -4,7 +4,7 @@
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import type { AnalysisMessage, Analyzer } from "../analysis/analyzer.ts";
-import { analyzeFiles } from "../analysis/files.ts";
+import { analyzeFiles, type FileAnalysis, MeshFileError } from "../analysis/files.ts";
 import { levelRank, type MessageLevel, parseLevel } from "../analysis/messages.ts";
 import { ANALYZERS, defaultAnalyzers, findAnalyzer } from "../analysis/registry.ts";
 import { formatDiagnostic } from "../api/diagnostic.ts";
@@ -88,7 +88,15 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
   }
   const failAt = threshold("--failure-threshold", opts.failureThreshold);
   const printAt = threshold("--output-threshold", opts.outputThreshold);
-  const analyzers = chosenAnalyzers(opts.analyzer);
+  // With several clusters, the default set includes the multi-cluster analyzers (as istioctl
+  // runs them when given remote contexts).
+  const analyzers =
+    opts.analyzer.length === 0 && opts.cluster.length > 0
+      ? [
+          ...defaultAnalyzers(),
+          ...ANALYZERS.filter((a) => a.name.startsWith("services.MultiCluster")),
+        ]
+      : chosenAnalyzers(opts.analyzer);
   if (paths.length === 0) throw new UsageError("analyze: give at least one file or directory");
   const clusters = new Map<string, string[]>();
   for (const spec of opts.cluster) {
@@ -99,13 +107,20 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
     const id = spec.slice(0, eq);
     clusters.set(id, [...(clusters.get(id) ?? []), spec.slice(eq + 1)]);
   }
-  const result = analyzeFiles(paths, {
-    analyzers,
-    namespace: opts.allNamespaces ? undefined : opts.namespace,
-    meshConfigFile: opts.meshConfig,
-    meshNetworksFile: opts.meshNetworks,
-    clusters: [...clusters].map(([id, inputs]) => ({ id, inputs })),
-  });
+  let result: FileAnalysis;
+  try {
+    result = analyzeFiles(paths, {
+      analyzers,
+      namespace: opts.allNamespaces ? undefined : opts.namespace,
+      meshConfigFile: opts.meshConfig,
+      meshNetworksFile: opts.meshNetworks,
+      clusters: [...clusters].map(([id, inputs]) => ({ id, inputs })),
+    });
+  } catch (err) {
+    if (!(err instanceof MeshFileError)) throw err;
+    process.stderr.write(`Error: ${err.message}\n`);
+    return 1;
+  }
   // Unreadable inputs are reported and skipped; the rest is still analyzed.
   for (const p of result.problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
   const messages = sortMessages(result.messages);

@@ -138,6 +138,13 @@ describe("mast analyze", () => {
     assert.ok((JSON.parse(r.stdout) as unknown[]).length > 0);
   });
 
+  it("names a bad mesh config file and field", () => {
+    writeFileSync(join(dir, "mesh.txt"), "ingressControllerMode: SOMETIMES\n");
+    const r = runMast(["analyze", "--mesh-config", join(dir, "mesh.txt"), join(dir, "x.yaml")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--mesh-config .*mesh\.txt: MeshConfig ingressControllerMode/);
+  });
+
   it("exits 2 on usage errors", () => {
     assert.equal(
       runMast(["analyze", "--analyzer", "no.SuchAnalyzer", join(dir, "x.yaml")]).code,
