@@ -76,7 +76,7 @@ function validateServer(s: Server, p: string, report: Report): void {
     report.error(`${p}.hosts`, "server config must contain at least one host");
   } else {
     s.hosts.forEach((h, i) => {
-      errs(report, `${p}.hosts[${i}]`, validateNamespaceSlashWildcardHostname(h, true));
+      errs(report, `${p}.hosts[${i}]`, ...validateNamespaceSlashWildcardHostname(h, true));
     });
   }
   let portOK = true;

@@ -55,9 +55,9 @@ export function validateWildcardDomain(domain: string): string | undefined {
   return dot < 0 ? undefined : dnsLabels(domain.slice(dot + 1));
 }
 
-/** `*.foo.com` is fine; `*foo.com` works but is discouraged (a warning in Istio). */
+/** `*.foo.com` and `*` are fine; `*foo.com` or `foo.*.com` are partial wildcards. */
 export function partialWildcardWarning(host: string): string | undefined {
-  if (host.startsWith("*") && !host.startsWith("*.") && host !== "*") {
+  if (host.includes("*") && host.length !== 1 && !host.startsWith("*.")) {
     return `partial wildcard "${host}" not allowed`;
   }
   return undefined;
@@ -107,28 +107,44 @@ export function validateUnixAddress(addr: string): string | undefined {
   return undefined;
 }
 
+/** The host part of a Gateway server or Sidecar egress host: FQDN or `*`, gateways also an IP. */
+function sidecarOrGatewayHostnamePart(hostname: string, isGateway: boolean): string[] {
+  const errs: string[] = [];
+  if (hostname !== "*" && !hostname.includes("."))
+    errs.push("short names (non FQDN) are not allowed");
+  const err = validateWildcardDomain(hostname);
+  if (err && !(isGateway && isIPAddress(hostname))) errs.push(err);
+  const partial = partialWildcardWarning(hostname);
+  if (partial) errs.push(partial);
+  return errs;
+}
+
 /**
- * A `namespace/dnsName` entry of Gateway servers and Sidecar egress hosts. Gateways also accept a
- * bare host (legacy); sidecars allow `~` as namespace.
+ * A `namespace/dnsName` entry of Gateway servers and Sidecar egress hosts (istio
+ * ValidateNamespaceSlashWildcardHostname). Gateways also accept a bare host (legacy); sidecars
+ * allow `~` as namespace.
  */
 export function validateNamespaceSlashWildcardHostname(
   hostname: string,
   isGateway: boolean,
-): string | undefined {
+): string[] {
   const slash = hostname.indexOf("/");
   if (slash < 0) {
-    return isGateway ? validateWildcardDomain(hostname) : "host must be of form namespace/dnsName";
+    return isGateway
+      ? sidecarOrGatewayHostnamePart(hostname, true)
+      : ["host must be of form namespace/dnsName"];
   }
+  const errs: string[] = [];
   const ns = hostname.slice(0, slash);
   const name = hostname.slice(slash + 1);
   if (ns.length === 0 || name.length === 0) {
-    return "config namespace and dnsName in host entry cannot be empty";
+    errs.push("config namespace and dnsName in host entry cannot be empty");
   }
   const special = isGateway ? ["*", "."] : ["*", ".", "~"];
   if (!special.includes(ns) && !isDNS1123Label(ns)) {
-    return `invalid namespace value "${ns}" in ${isGateway ? "gateway" : "sidecar"}`;
+    errs.push(`invalid namespace value "${ns}" in ${isGateway ? "gateway" : "sidecar"}`);
   }
-  return validateWildcardDomain(name);
+  return [...errs, ...sidecarOrGatewayHostnamePart(name, isGateway)];
 }
 
 /** Label map keys and values, as Kubernetes and Istio accept them. */

@@ -206,7 +206,7 @@ function validateEgress(r: Resource<SidecarSpec>, report: Report): void {
         }
         set.add(svc);
       }
-      errs(report, hp, validateNamespaceSlashWildcardHostname(h, false));
+      errs(report, hp, ...validateNamespaceSlashWildcardHostname(h, false));
     });
     if (byNs.get("*")?.has("*") && byNs.size !== 1) {
       report.warning(`${p}.hosts`, "`*/*` host select all resources, no other hosts can be added");

@@ -40,7 +40,12 @@ export function validateTrafficPolicy(
   }
   validateOutlierDetection(tp.outlierDetection, `${p}.outlierDetection`, report);
   validateConnectionPool(tp.connectionPool, `${p}.connectionPool`, report);
-  validateLoadBalancer(tp.loadBalancer, `${p}.loadBalancer`, report);
+  validateLoadBalancer(
+    tp.loadBalancer,
+    tp.outlierDetection !== undefined,
+    `${p}.loadBalancer`,
+    report,
+  );
   validateClientTLS(tp.tls, `${p}.tls`, report);
   tp.portLevelSettings?.forEach((pl, i) => {
     validatePortTrafficPolicy(pl, `${p}.portLevelSettings[${i}]`, report);
@@ -77,7 +82,12 @@ function validatePortTrafficPolicy(pl: PortTrafficPolicy, p: string, report: Rep
   }
   validateOutlierDetection(pl.outlierDetection, `${p}.outlierDetection`, report);
   validateConnectionPool(pl.connectionPool, `${p}.connectionPool`, report);
-  validateLoadBalancer(pl.loadBalancer, `${p}.loadBalancer`, report);
+  validateLoadBalancer(
+    pl.loadBalancer,
+    pl.outlierDetection !== undefined,
+    `${p}.loadBalancer`,
+    report,
+  );
   validateClientTLS(pl.tls, `${p}.tls`, report);
 }
 
@@ -165,6 +175,7 @@ function isPrime(x: number): boolean {
 
 function validateLoadBalancer(
   lb: LoadBalancerSettings | undefined,
+  hasOutlier: boolean,
   p: string,
   report: Report,
 ): void {
@@ -191,7 +202,7 @@ function validateLoadBalancer(
         report.error(`${cp}.maglev.tableSize`, "tableSize must be a prime number for maglev");
     }
   }
-  validateLocalityLbSetting(lb.localityLbSetting, `${p}.localityLbSetting`, report);
+  validateLocalityLbSetting(lb.localityLbSetting, hasOutlier, `${p}.localityLbSetting`, report);
   if (lb.warmupDurationSecs !== undefined)
     errs(report, `${p}.warmupDurationSecs`, validateDuration(lb.warmupDurationSecs));
   if (lb.warmup?.duration !== undefined)
@@ -204,15 +215,20 @@ const TOPOLOGY_LABELS = new Set([
   "topology.istio.io/subzone",
 ]);
 
-/** Also used for MeshConfig.localityLbSetting. */
+/**
+ * istio agent.ValidateLocalityLbSetting, which stops at the first problem of most kinds. Also
+ * used for MeshConfig.localityLbSetting (with `hasOutlier` true, as Istio does there).
+ */
 export function validateLocalityLbSetting(
   lb: LocalityLoadBalancerSetting | undefined,
+  hasOutlier: boolean,
   p: string,
   report: Report,
 ): void {
   if (!lb) return;
   if (lb.distribute?.length && lb.failover?.length) {
     report.error(p, "can not simultaneously specify 'distribute' and 'failover'");
+    return;
   }
   if (lb.failover?.length) {
     for (const label of lb.failoverPriority ?? []) {
@@ -221,23 +237,32 @@ export function validateLocalityLbSetting(
           p,
           `can not simultaneously set 'failover' and topology label '${label}' in 'failover_priority'`,
         );
+        return;
       }
     }
   }
   const sources: string[] = [];
-  lb.distribute?.forEach((d, i) => {
+  for (const [i, d] of (lb.distribute ?? []).entries()) {
     const dp = `${p}.distribute[${i}]`;
-    if (d.from !== undefined) sources.push(d.from);
+    sources.push(d.from ?? "");
     let total = 0;
     for (const [loc, w] of Object.entries(d.to ?? {})) {
-      if (w <= 0 || w > 100)
+      if (w <= 0 || w > 100) {
         report.error(`${dp}.to[${loc}]`, "locality weight must be in range [1, 100]");
+        return;
+      }
       total += w;
     }
-    if (total !== 100) report.error(`${dp}.to`, `total locality weight ${total} != 100`);
-    checkLocalities(Object.keys(d.to ?? {}), `${dp}.to`, report);
-  });
-  checkLocalities(sources, `${p}.distribute`, report);
+    if (total !== 100) {
+      report.error(`${dp}.to`, `total locality weight ${total} != 100`);
+      return;
+    }
+    errs(report, `${dp}.to`, validateLocalities(Object.keys(d.to ?? {})));
+  }
+  errs(report, `${p}.distribute`, validateLocalities(sources));
+  if ((lb.failover?.length || lb.failoverPriority?.length) && !hasOutlier) {
+    report.warning(p, "outlier detection policy must be provided for failover");
+  }
   lb.failover?.forEach((f, i) => {
     const fp = `${p}.failover[${i}]`;
     if (f.from === f.to)
@@ -250,22 +275,43 @@ export function validateLocalityLbSetting(
   });
 }
 
-function checkLocalities(locs: string[], p: string, report: Report): void {
-  const seen = new Set<string>();
-  for (const loc of locs) {
-    if (loc === "") {
-      report.error(p, "empty locality");
-      continue;
+/** Localities (`region/zone/subzone`, `*` only at the end) that do not overlap. */
+function validateLocalities(localities: string[]): string | undefined {
+  // region -> zone -> subzone, "*" meaning "all of them".
+  const seen = new Map<string, Map<string, Set<string>>>();
+  const overlap = (loc: string) => `locality ${loc} overlap with previous specified ones`;
+  for (const loc of localities) {
+    const stars = loc.split("*").length - 1;
+    if (stars > 0 && (stars > 1 || !loc.endsWith("*"))) {
+      return `locality ${loc} wildcard '*' number can not exceed 1 and must be in the end`;
     }
-    if (loc === "*") continue;
+    if (seen.has("*")) return overlap(loc);
     const items = loc.split("/");
-    items.forEach((item, i) => {
-      if (item === "*" && i < items.length - 1)
-        report.error(p, `locality ${loc} wildcard '*' must be in the last segment`);
-    });
-    if (seen.has(loc)) report.error(p, `locality ${loc} overlap with previous specified ones`);
-    seen.add(loc);
+    if (items.length > 3) items.splice(2, items.length - 2, items.slice(2).join("/"));
+    if (items.some((x) => x === ""))
+      return `locality ${loc} must not contain empty region/zone/subzone info`;
+    const [region, zone, sub] = items;
+    const zones = seen.get(region);
+    if (items.length === 1) {
+      if (zones) return overlap(loc);
+      seen.set(region, new Map([["*", new Set(["*"])]]));
+    } else if (!zones) {
+      seen.set(region, new Map([[zone, new Set([items.length === 2 ? "*" : sub])]]));
+    } else {
+      if (zones.has("*")) return overlap(loc);
+      const subs = zones.get(zone);
+      if (items.length === 2) {
+        if (subs) return overlap(loc);
+        zones.set(zone, new Set(["*"]));
+      } else if (!subs) {
+        zones.set(zone, new Set([sub]));
+      } else {
+        if (subs.has("*") || subs.has(sub)) return overlap(loc);
+        subs.add(sub);
+      }
+    }
   }
+  return undefined;
 }
 
 export function validateClientTLS(
@@ -281,13 +327,13 @@ export function validateClientTLS(
     ) {
       report.error(
         p,
-        "cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set",
+        "cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true",
       );
     }
     if (tls.mode === "MUTUAL" && (tls.caCertificates || tls.subjectAltNames)) {
       report.error(
         p,
-        "cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set",
+        "cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true",
       );
     }
   }

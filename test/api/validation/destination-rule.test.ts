@@ -76,7 +76,7 @@ runCases("networking.istio.io/v1", "DestinationRule", [
     tls: {mode: SIMPLE, insecureSkipVerify: true, caCertificates: /ca.pem}
 `,
     errors: [
-      "spec.trafficPolicy.tls: cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set",
+      "spec.trafficPolicy.tls: cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true",
     ],
   },
   {
@@ -99,22 +99,60 @@ runCases("networking.istio.io/v1", "DestinationRule", [
     ],
   },
   {
-    name: "locality load balancing",
+    name: "locality: distribute and failover are exclusive",
+    yaml: `  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting:
+        distribute: [{from: us-west, to: {us-east: 100}}]
+        failover: [{from: us-east, to: us-west}]
+`,
+    errors: [
+      "spec.trafficPolicy.loadBalancer.localityLbSetting: can not simultaneously specify 'distribute' and 'failover'",
+    ],
+  },
+  {
+    name: "locality: weights sum to 100",
+    yaml: `  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting:
+        distribute: [{from: us-west, to: {us-east: 60, eu: 30}}]
+`,
+    errors: [
+      "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to: total locality weight 90 != 100",
+    ],
+  },
+  {
+    name: "locality: wildcard at the end, no overlap",
     yaml: `  host: reviews
   trafficPolicy:
     loadBalancer:
       localityLbSetting:
         distribute:
-        - from: "us-west/*/zone"
-          to: {"us-east": 60, "eu": 30}
-        failover:
-        - {from: us-east, to: us-east}
+        - {from: "us-west/*/zone", to: {us-east: 100}}
+        - {from: "us-west/z1", to: {"eu/*": 50, "eu/z2": 50}}
 `,
     errors: [
-      "spec.trafficPolicy.loadBalancer.localityLbSetting: can not simultaneously specify 'distribute' and 'failover'",
-      "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to: total locality weight 90 != 100",
-      "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute: locality us-west/*/zone wildcard '*' must be in the last segment",
+      "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[1].to: locality eu/z2 overlap with previous specified ones",
+      "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute: locality us-west/*/zone wildcard '*' number can not exceed 1 and must be in the end",
+    ],
+  },
+  {
+    name: "locality: failover regions",
+    yaml: `  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting:
+        failover: [{from: us-east, to: us-east}, {from: "us-east/z1", to: "*"}]
+`,
+    errors: [
       "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]: locality lb failover settings must specify different regions",
+      "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[1]: locality lb failover only specify region",
+      "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[1]: locality lb failover region should not contain '*' wildcard",
+    ],
+    warnings: [
+      "spec.trafficPolicy.loadBalancer.localityLbSetting: outlier detection policy must be provided for failover",
     ],
   },
   {

@@ -33,16 +33,19 @@ runCases("networking.istio.io/v1", "Gateway", [
     ],
   },
   {
-    name: "server hosts",
+    name: "server hosts (an IP is allowed on gateways)",
     yaml: `  servers:
   - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["/foo.com", "Bad_NS/foo.com", "~/foo.com", "ns/bad..host"]
+    hosts: ["/foo.com", "Bad_NS/foo.com", "~/foo.com", "ns/bad..host", "ns/reviews", "ns/*foo.com", "10.0.0.1"]
 `,
     errors: [
       "spec.servers[0].hosts[0]: config namespace and dnsName in host entry cannot be empty",
+      'spec.servers[0].hosts[0]: invalid namespace value "" in gateway',
       'spec.servers[0].hosts[1]: invalid namespace value "Bad_NS" in gateway',
       'spec.servers[0].hosts[2]: invalid namespace value "~" in gateway',
       'spec.servers[0].hosts[3]: domain name ".host" invalid (label "" invalid)',
+      "spec.servers[0].hosts[4]: short names (non FQDN) are not allowed",
+      'spec.servers[0].hosts[5]: partial wildcard "*foo.com" not allowed',
     ],
   },
   {
