@@ -28,6 +28,7 @@ import { schemaValidationAnalyzers } from "./analyzers/schema/validation.ts";
 import { portNameAnalyzer } from "./analyzers/service/port-name.ts";
 import { conflictingServiceEntryProtocolAnalyzer } from "./analyzers/serviceentry/conflicting-protocol.ts";
 import { protocolAddressesAnalyzer } from "./analyzers/serviceentry/protocol-addresses.ts";
+import { sidecarDefaultSelectorAnalyzer } from "./analyzers/sidecar/default-selector.ts";
 import { sidecarSelectorAnalyzer } from "./analyzers/sidecar/selector.ts";
 import { telemetryProviderAnalyzer } from "./analyzers/telemetry/provider.ts";
 import {
@@ -79,6 +80,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   imageAutoAnalyzer,
   jwtClaimRouteAnalyzer,
   multiClusterServiceAnalyzer,
+  sidecarDefaultSelectorAnalyzer,
   ...schemaValidationAnalyzers,
 ];
 

@@ -1,5 +1,7 @@
 // Value checks for the annotations the injector reads (inject.AnnotationValidation): ports,
-// port lists, CIDR lists, interception modes, unsigned integers.
+// port lists, CIDR lists, interception modes, unsigned integers, booleans, proxy config.
+
+import { parse } from "yaml";
 
 const UINT32_MAX = 4294967295;
 
@@ -42,6 +44,38 @@ function cidrList(v: string): string | undefined {
   return undefined;
 }
 
+/** strconv.ParseBool's spellings. */
+const BOOLS = new Set([
+  "1",
+  "t",
+  "T",
+  "TRUE",
+  "true",
+  "True",
+  "0",
+  "f",
+  "F",
+  "FALSE",
+  "false",
+  "False",
+]);
+
+function bool(v: string): string | undefined {
+  return BOOLS.has(v) ? undefined : `invalid boolean "${v}"`;
+}
+
+/** proxy.istio.io/config holds a ProxyConfig as YAML or JSON: it must be a map. */
+function proxyConfig(v: string): string | undefined {
+  try {
+    const doc: unknown = parse(v);
+    if (doc === null || doc === undefined || (typeof doc === "object" && !Array.isArray(doc)))
+      return undefined;
+    return "proxy config must be a map of fields";
+  } catch (err) {
+    return `failed to parse proxy config: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
 function interceptionMode(v: string): string | undefined {
   return ["REDIRECT", "TPROXY", "NONE"].includes(v)
     ? undefined
@@ -52,9 +86,11 @@ const VALIDATORS: Record<string, (v: string) => string | undefined> = {
   "readiness.status.sidecar.istio.io/initialDelaySeconds": uint32,
   "readiness.status.sidecar.istio.io/periodSeconds": uint32,
   "readiness.status.sidecar.istio.io/failureThreshold": uint32,
-  "readiness.status.sidecar.istio.io/applicationPorts": portList,
   "status.sidecar.istio.io/port": (v) => (v === "0" ? undefined : port(v)),
   "sidecar.istio.io/interceptionMode": interceptionMode,
+  "sidecar.istio.io/enableCoreDump": bool,
+  "prometheus.istio.io/merge-metrics": bool,
+  "proxy.istio.io/config": proxyConfig,
   "traffic.sidecar.istio.io/includeInboundPorts": portList,
   "traffic.sidecar.istio.io/excludeInboundPorts": portList,
   "traffic.sidecar.istio.io/includeOutboundPorts": portList,
