@@ -30,11 +30,18 @@ async function pinned(
   args: readonly string[],
   timeoutSec: number,
 ): Promise<string> {
-  const { stdout } = await execFileAsync("taskset", ["-c", cpus, cmd, ...args], {
-    maxBuffer: MAX_BUFFER,
-    timeout: timeoutSec * 1000,
-  });
-  return stdout;
+  try {
+    const { stdout } = await execFileAsync("taskset", ["-c", cpus, cmd, ...args], {
+      maxBuffer: MAX_BUFFER,
+      timeout: timeoutSec * 1000,
+    });
+    return stdout;
+  } catch (err) {
+    // `mast load` exits 1 when every request failed, and its report is still the measurement
+    const e = err as { code?: unknown; stdout?: string; stderr?: string; message: string };
+    if (e.code === 1 && e.stdout) return e.stdout;
+    throw new Error(`${cmd}: ${(e.stderr || e.message).trim().split("\n")[0]}`);
+  }
 }
 
 export async function mastLoad(
@@ -146,7 +153,8 @@ export async function h2load(
     p90_ms: null,
     p99_ms: null,
     p999_ms: null,
-    errors: Number(reqs[5]) + Number(reqs[6]) + bad,
+    // a run where nothing succeeded counts every started request as failed
+    errors: Number(reqs[4]) === 0 ? Number(reqs[2]) : Number(reqs[5]) + Number(reqs[6]) + bad,
     unit: "req",
   };
 }

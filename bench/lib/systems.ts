@@ -27,6 +27,8 @@ export interface SystemDef {
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The mast command whose proxy is measured; MAST_BENCH_BIN measures another checkout's. */
+export const MAST_BIN = process.env.MAST_BENCH_BIN ?? `${ROOT}bin/mast`;
 
 export async function freePorts(): Promise<Ports> {
   return {
@@ -86,13 +88,9 @@ const mastHop: Hop = async (ctx, name, upstream) => {
   const listen = await freePorts();
   const file = `${ctx.dir}/${name}-bootstrap.yaml`;
   writeFileSync(file, mastBootstrap(listen, upstream, await freePort()));
-  const proc = startPinned(
-    name,
-    ctx.proxyCpus,
-    `${ROOT}bin/mast`,
-    ["proxy", "--bootstrap", file],
-    `${ctx.dir}/${name}.log`,
-  );
+  // no readiness listener: the two proxies of a pair would both want :15021
+  const args = ["proxy", "--bootstrap", file, "--readiness-port", "-1"];
+  const proc = startPinned(name, ctx.proxyCpus, MAST_BIN, args, `${ctx.dir}/${name}.log`);
   await ready(proc, listen);
   return { listen, proc };
 };
@@ -141,7 +139,7 @@ let mastReason: string | undefined | null = null;
 /** Mast rows need `mast proxy --bootstrap FILE` (the data-plane proxy) on this checkout. */
 export function mastUnavailable(): string | undefined {
   if (mastReason !== null) return mastReason;
-  const r = spawnSync(`${ROOT}bin/mast`, ["proxy", "--help"], {
+  const r = spawnSync(MAST_BIN, ["proxy", "--help"], {
     encoding: "utf8",
     timeout: 30_000,
   });
