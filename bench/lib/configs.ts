@@ -107,13 +107,16 @@ stream {
 `;
 }
 
-/** Mast (and Envoy) static bootstrap with the same four listeners. */
+/**
+ * Mast (and Envoy) static bootstrap with the same four listeners. The codec is explicit, as
+ * haproxy's `proto h2` and nginx's `http2` are.
+ */
 export function mastBootstrap(listen: Ports, upstream: Ports, adminPort: number): string {
   const router = `          http_filters:
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`;
-  const hcm = (name: string, port: number) => `  - name: ${name}
+  const hcm = (name: string, port: number, codec: "HTTP1" | "HTTP2") => `  - name: ${name}
     address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
     filter_chains:
     - filters:
@@ -121,7 +124,7 @@ export function mastBootstrap(listen: Ports, upstream: Ports, adminPort: number)
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: ${name}
-          codec_type: AUTO
+          codec_type: ${codec}
           route_config:
             name: ${name}
             virtual_hosts:
@@ -150,7 +153,7 @@ ${h2 ? h2opts : ""}    load_assignment:
   address: { socket_address: { address: 127.0.0.1, port_value: ${adminPort} } }
 static_resources:
   listeners:
-${hcm("http1", listen.http1)}${hcm("h2", listen.h2)}${hcm("grpc", listen.grpc)}  - name: tcp
+${hcm("http1", listen.http1, "HTTP1")}${hcm("h2", listen.h2, "HTTP2")}${hcm("grpc", listen.grpc, "HTTP2")}  - name: tcp
     address: { socket_address: { address: 127.0.0.1, port_value: ${listen.tcp} } }
     filter_chains:
     - filters:
