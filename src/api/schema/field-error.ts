@@ -17,6 +17,8 @@ export interface FieldError {
   /** The offending value; undefined when Kubernetes omits it (Required, Too long, Forbidden). */
   readonly value?: unknown;
   readonly detail?: string;
+  /** Kubernetes' TypeInvalid: printed as "Invalid value", but it stops CEL evaluation. */
+  readonly typeInvalid?: boolean;
 }
 
 /** The text after `path: `, e.g. `Invalid value: "": spec.url in body should be ...`. */

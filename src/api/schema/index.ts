@@ -14,9 +14,19 @@ export { CrdDirMissing, crdDir } from "./crd-source.ts";
 export type { FieldError } from "./field-error.ts";
 export { compileSchema } from "./structural.ts";
 
-/** Errors after which Kubernetes does not evaluate CEL rules. */
+/**
+ * Errors after which CEL rules are not evaluated. Kubernetes stops on type and enum errors; an
+ * oversized list or string stops here too, because Kubernetes bounds rule cost by maxItems and
+ * maxLength (rules such as `self.all(a, self.exists_one(b, ...))` are quadratic) and would
+ * reject such an object anyway.
+ */
 function blocking(e: FieldError): boolean {
-  return e.type === "Unsupported value" || / in body must be of type /.test(e.detail ?? "");
+  return (
+    e.typeInvalid === true ||
+    e.type === "Unsupported value" ||
+    e.type === "Too many" ||
+    e.type === "Too long"
+  );
 }
 
 /**

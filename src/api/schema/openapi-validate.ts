@@ -28,7 +28,8 @@ function invalid(path: string, value: unknown, detail: string): FieldError {
 }
 
 function typeError(path: string, type: string, v: unknown): FieldError {
-  return invalid(path, v, `${path} in body must be of type ${type}: "${jsonType(v)}"`);
+  const detail = `${path} in body must be of type ${type}: "${jsonType(v)}"`;
+  return { ...invalid(path, v, detail), typeInvalid: true };
 }
 
 const FORMATS: Record<string, RegExp> = {
@@ -104,7 +105,8 @@ function checkString(s: Structural, v: string, path: string, errs: FieldError[])
   }
   const format = s.format ? FORMATS[s.format] : undefined;
   if (format && !format.test(v)) {
-    errs.push(invalid(path, v, `${path} in body must be of type ${s.format}: ${printValue(v)}`));
+    const detail = `${path} in body must be of type ${s.format}: ${printValue(v)}`;
+    errs.push({ ...invalid(path, v, detail), typeInvalid: true });
   }
 }
 

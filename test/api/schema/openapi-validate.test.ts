@@ -163,4 +163,21 @@ describe("OpenAPI structural validation", () => {
     assert.match(errs[0]!, /Unsupported value: "B"/);
     assert.match(errs[1]!, /some validation rules were not checked/);
   });
+
+  it("does not run quadratic rules over a list longer than maxItems", () => {
+    const s = obj({
+      ports: {
+        type: "array",
+        maxItems: 2,
+        items: obj({ number: { type: "integer" } }),
+        "x-kubernetes-validations": [
+          { rule: "self.all(a, self.exists_one(b, a.number == b.number))", message: "dup" },
+        ],
+      },
+    });
+    const ports = Array.from({ length: 20_000 }, (_, i) => ({ number: i % 2 }));
+    const errs = check(s, { ports });
+    assert.equal(errs[0], "spec.ports: Too many: 20000: must have at most 2 items");
+    assert.match(errs[1]!, /some validation rules were not checked/);
+  });
 });
