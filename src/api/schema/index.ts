@@ -8,6 +8,7 @@ import { validateRules } from "./cel-validate.ts";
 import { CrdDirMissing, type CrdVersion, crdVersion } from "./crd-source.ts";
 import { applyDefaults } from "./defaults.ts";
 import { errorBody, type FieldError } from "./field-error.ts";
+import { objectMetaErrors } from "./object-meta.ts";
 import { validateValue } from "./openapi-validate.ts";
 
 export { CrdDirMissing, crdDir } from "./crd-source.ts";
@@ -87,4 +88,11 @@ export function validateStructure(
     return;
   }
   for (const e of errs) report.error(e.type === "unknown field" ? "" : e.path, errorBody(e));
+  // Names and labels the API server would refuse are warnings: file-based meshes accept them
+  // (Istio's own pilot test configs use `BACKEND`), but they cannot be applied to a cluster.
+  if (!kind.crd) return;
+  for (const e of objectMetaErrors(body.metadata, kind.namespaced)) {
+    if (e.typeInvalid) report.error(e.path, errorBody(e));
+    else report.warning(e.path, errorBody(e));
+  }
 }
