@@ -2,6 +2,8 @@
 // upstream test inputs and the findings their comments call for.
 
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { analyzeFiles } from "../../src/analysis/files.ts";
@@ -62,6 +64,47 @@ describe("analyzers outside expected.yaml", () => {
       analyzeFiles([join(dir, "inconsistent-service-1.yaml")], { analyzers: [a] }).messages,
       [],
     );
+  });
+
+  it("schema.ValidationAnalyzer.VirtualService reports unreachable rules as IST0130/IST0131", () => {
+    assert.deepEqual(
+      run("schema.ValidationAnalyzer.VirtualService", "virtualservice_dupmatches.yaml"),
+      [
+        "IST0130 VirtualService duplicate-empty-tcp",
+        "IST0130 VirtualService duplicate-match",
+        "IST0130 VirtualService duplicate-tcp-match",
+        "IST0130 VirtualService foo/sample-foo-cluster01",
+        "IST0130 VirtualService none/tls-routing",
+        "IST0131 VirtualService almost-duplicate-match",
+        "IST0131 VirtualService almost-duplicate-tcp-match",
+        "IST0131 VirtualService duplicate-match",
+        "IST0131 VirtualService duplicate-tcp-match",
+        "IST0131 VirtualService none/tls-routing",
+        "IST0131 VirtualService none/tls-routing-almostmatch",
+      ],
+    );
+  });
+
+  it("schema analyzers map validation errors to IST0106 at the field", () => {
+    const a = findAnalyzer("schema.ValidationAnalyzer.DestinationRule");
+    assert.ok(a);
+    const dir = mkdtempSync(join(tmpdir(), "mast-schema-"));
+    try {
+      const file = join(dir, "dr.yaml");
+      writeFileSync(
+        file,
+        'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: d}\nspec:\n  host: ""\n',
+      );
+      const msgs = analyzeFiles([file], { analyzers: [a] }).messages;
+      assert.ok(msgs.length > 0);
+      assert.ok(
+        msgs.every((m) => m.code === "IST0106" && m.origin === "DestinationRule d/r"),
+        JSON.stringify(msgs),
+      );
+      assert.match(msgs[0]?.message ?? "", /^Schema validation error: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the default set leaves out the alpha-annotation analyzer and has schema analyzers", () => {
