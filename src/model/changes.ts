@@ -116,8 +116,16 @@ export function describeChanges(
   return { full, kinds, hosts, namespaces, workloads, registryChanged };
 }
 
-/** Whether a proxy's generated config may differ after this update. */
-export function proxyNeedsPush(proxy: MeshProxy, update: ConfigUpdate, push: PushContext): boolean {
+/**
+ * Whether a proxy's generated config may differ after this update. `prev` (the snapshot before)
+ * catches hosts that were deleted: the proxy saw them before, so it must lose them now.
+ */
+export function proxyNeedsPush(
+  proxy: MeshProxy,
+  update: ConfigUpdate,
+  push: PushContext,
+  prev?: PushContext,
+): boolean {
   if (update.full) return true;
   if (update.namespaces.has(proxy.namespace)) return true;
   if (update.workloads.has(proxy.ip)) return true;
@@ -125,6 +133,7 @@ export function proxyNeedsPush(proxy: MeshProxy, update: ConfigUpdate, push: Pus
   if (update.hosts.size === 0) return false;
   // Hosts the proxy can see (services, and VirtualService hosts that may be wildcards).
   for (const s of push.servicesFor(proxy)) if (update.hosts.has(s.hostname)) return true;
+  for (const s of prev?.servicesFor(proxy) ?? []) if (update.hosts.has(s.hostname)) return true;
   for (const v of push.virtualServicesFor(proxy)) {
     for (const h of v.hosts) for (const c of update.hosts) if (hostsOverlap(h, c)) return true;
   }

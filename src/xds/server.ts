@@ -127,6 +127,7 @@ export class DiscoveryServer {
   /** Installs a new snapshot and pushes to the proxies the update may affect. */
   update(push: PushContext, update: ConfigUpdate): number {
     const started = performance.now();
+    const prev = this.#push;
     this.#push = push;
     let queued = 0;
     for (const c of this.#connections) {
@@ -136,7 +137,7 @@ export class DiscoveryServer {
       } catch {
         continue;
       }
-      if (!proxyNeedsPush(c.proxy, update, push)) continue;
+      if (!proxyNeedsPush(c.proxy, update, push, prev)) continue;
       this.#queue.enqueue(c);
       queued++;
     }
