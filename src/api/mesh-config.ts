@@ -5,8 +5,10 @@
 // trustDomainAliases (union).
 
 import { parse } from "yaml";
+import { Report } from "./diagnostic.ts";
 import type { Duration } from "./types/common.ts";
 import type { LocalityLoadBalancerSetting } from "./types/destination-rule.ts";
+import { validateMeshConfig } from "./validation/mesh-config.ts";
 
 export interface MeshProxyConfig {
   configPath?: string;
@@ -240,9 +242,26 @@ const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
 
 /**
  * Parses mesh config YAML and merges it over Istio's defaults. Throws MeshConfigError naming the
- * field for malformed YAML, unknown fields and values of the wrong type.
+ * field for malformed YAML, unknown fields, values of the wrong type and what Istio's
+ * ValidateMeshConfig rejects; its warnings go to `onWarning`.
  */
-export function parseMeshConfig(yamlText: string): MeshConfig {
+export function parseMeshConfig(
+  yamlText: string,
+  onWarning?: (path: string, message: string) => void,
+): MeshConfig {
+  const merged = mergeUserMeshConfig(yamlText);
+  const report = new Report("MeshConfig");
+  validateMeshConfig(merged, report);
+  const [first, ...rest] = report.errors;
+  if (first) {
+    const more = rest.map((d) => `; ${d.path}: ${d.message}`).join("");
+    throw new MeshConfigError(first.path, first.message + more);
+  }
+  for (const w of report.warnings) onWarning?.(w.path, w.message);
+  return merged;
+}
+
+function mergeUserMeshConfig(yamlText: string): MeshConfig {
   let raw: unknown;
   try {
     raw = parse(yamlText, { maxAliasCount: 100, uniqueKeys: true });

@@ -76,3 +76,51 @@ test("bad mesh config fields give errors naming the field", () => {
     );
   }
 });
+
+test("Istio's ValidateMeshConfig rules reject bad values, naming the field", () => {
+  const cases: [string, string][] = [
+    [
+      "proxyListenPort: 0",
+      "MeshConfig proxyListenPort: invalid proxy listen port: port number 0 must be in the range 1..65535",
+    ],
+    [
+      "connectTimeout: 2h",
+      "MeshConfig connectTimeout: invalid connect timeout: time 2h must be >1ms and <1h0m0s",
+    ],
+    [
+      "trustDomain: Bad_Domain",
+      'MeshConfig trustDomain: trustDomain: trust domain name "Bad_Domain" invalid',
+    ],
+    [
+      "defaultConfig: {discoveryAddress: istiod}",
+      'MeshConfig defaultConfig.discoveryAddress: invalid discovery address: unable to split "istiod": address istiod: missing port in address',
+    ],
+    [
+      "defaultConfig: {drainDuration: 1500ms}",
+      "MeshConfig defaultConfig.drainDuration: drain time only supports durations to seconds precision",
+    ],
+    [
+      "localityLbSetting: {distribute: [{from: a, to: {b: 50}}]}",
+      "MeshConfig localityLbSetting.distribute[0].to: total locality weight 50 != 100",
+    ],
+    [
+      "meshMTLS: {ecdhCurves: [P-256]}",
+      "MeshConfig meshMTLS.ecdhCurves: mesh TLS does not support ECDH curves configuration",
+    ],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseMeshConfig(text), { name: "MeshConfigError", message }, text);
+  }
+});
+
+test("invalid extension providers are warnings, as Istio only logs them", () => {
+  const warnings: string[] = [];
+  const mc = parseMeshConfig(
+    "extensionProviders: [{name: authz, envoyExtAuthzGrpc: {port: 9000}}]",
+    (path, message) => warnings.push(`${path}: ${message}`),
+  );
+  assert.equal(mc.extensionProviders.length, 4);
+  assert.deepEqual(warnings, [
+    "extensionProviders[3].envoyExtAuthzGrpc.service: service must not be empty",
+  ]);
+});

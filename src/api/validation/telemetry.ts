@@ -1,6 +1,7 @@
 // Telemetry semantics (istio ValidateTelemetry): targeting, provider names, tracing sampling and
-// custom tags, metric tag overrides, access-log providers.
+// custom tags, metric tag overrides, access-log providers and CEL filters.
 
+import { parse as parseCel } from "@marcbachmann/cel-js";
 import type { Report } from "../diagnostic.ts";
 import type { Resource } from "../resource.ts";
 import type { ProviderRef, TelemetrySpec } from "../types/telemetry.ts";
@@ -72,6 +73,14 @@ export function validateTelemetry(r: Resource<TelemetrySpec>, report: Report): v
   t.accessLogging?.forEach((l, i) => {
     const p = `spec.accessLogging[${i}]`;
     if (!l) return;
+    if (l.filter?.expression !== undefined) {
+      try {
+        parseCel(l.filter.expression);
+      } catch (err) {
+        const first = (err as Error).message.split("\n")[0];
+        report.error(`${p}.filter.expression`, `must be a valid CEL expression, ${first}`);
+      }
+    }
     checkProviders(l.providers, `${p}.providers`, report);
   });
 }

@@ -59,6 +59,16 @@ runCases("telemetry.istio.io/v1", "Telemetry", [
     ],
   },
   {
+    name: "access log filter must be CEL",
+    yaml: `  accessLogging:
+  - providers: [{name: envoy}]
+    filter: {expression: "response.code >= "}
+`,
+    errors: [
+      "spec.accessLogging[0].filter.expression: must be a valid CEL expression, Unexpected token: EOF",
+    ],
+  },
+  {
     name: "target refs",
     yaml: `  targetRefs:
   - {group: gateway.networking.k8s.io, kind: Gateway, name: waypoint}
