@@ -30,7 +30,8 @@ interface Upstream {
 }
 
 // "\xNN" escapes in the YAML are single bytes; real non-Latin-1 text (Cyrillic URIs) is UTF-8
-const latin1 = (s: string) => Buffer.from(s, [...s].some((ch) => ch.charCodeAt(0) > 0xff) ? "utf8" : "latin1");
+const latin1 = (s: string) =>
+  Buffer.from(s, [...s].some((ch) => ch.charCodeAt(0) > 0xff) ? "utf8" : "latin1");
 
 function render(c: Case): { bytes: Buffer; body: Buffer } {
   const headers = (c.headers ?? []).map((h) => ({ name: String(h.name), value: String(h.value) }));
