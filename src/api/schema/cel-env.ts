@@ -2,8 +2,9 @@
 // @marcbachmann/cel-js: RE2 `matches`, the URL, IP and format libraries the CRDs call, and
 // cel-go's wording for runtime errors so messages match the API server's.
 
+import { createRequire } from "node:module";
 import { isIP as nodeIsIP } from "node:net";
-import { Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
 import { RE2JS } from "re2js";
 import { type GoUrl, hostname, parseRequestUri, port } from "./go-url.ts";
 
@@ -87,7 +88,13 @@ function isUrl(s: string): boolean {
   }
 }
 
+/** cel-js is loaded on first use (require of ESM is synchronous) so CLI start-up stays fast. */
+function loadCel(): typeof import("@marcbachmann/cel-js") {
+  return createRequire(import.meta.url)("@marcbachmann/cel-js");
+}
+
 function build(): Environment {
+  const { Environment } = loadCel();
   const env = new Environment({
     unlistedVariablesAreDyn: true,
     homogeneousAggregateLiterals: false,
