@@ -91,25 +91,37 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// Each system starts once per config size (the scenarios' `services`) and runs its rows.
+const sizes = [...new Set(scenarios.map((s) => s.services ?? 0))];
+const plan = sizes.flatMap((services) => SYSTEMS.map((sys) => ({ services, sys })));
+const skipped = new Set<string>();
+
 try {
-  for (const sys of SYSTEMS) {
+  for (const { services, sys } of plan) {
     if (systemFilter && !systemFilter.includes(sys.name)) continue;
     const todo = scenarios.filter(
-      (s) => wanted(s).includes(sys.name) && (!s.tool || hasTool(s.tool)),
+      (s) =>
+        (s.services ?? 0) === services &&
+        wanted(s).includes(sys.name) &&
+        (!s.tool || hasTool(s.tool)),
     );
     if (todo.length === 0) continue;
     const reason = sys.unavailable();
     if (reason) {
-      notes.push(`${sys.name}: rows left out, ${reason}`);
+      if (!skipped.has(sys.name)) notes.push(`${sys.name}: rows left out, ${reason}`);
+      skipped.add(sys.name);
       log(`${sys.name}: skipped (${reason})`);
       continue;
     }
     let running: RunningSystem;
     try {
-      running = await sys.start({ dir, backend: backend.ports, proxyCpus });
+      running = await sys.start({ dir, backend: backend.ports, proxyCpus, services });
     } catch (err) {
-      notes.push(`${sys.name}: rows left out, it did not start: ${(err as Error).message}`);
-      log(`${sys.name}: failed to start: ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      notes.push(
+        `${sys.name}${services ? ` with ${services} services` : ""}: rows left out, it did not start: ${msg}`,
+      );
+      log(`${sys.name}: failed to start: ${msg}`);
       continue;
     }
     const pids = () => running.procs.flatMap((p) => tree(p.pid));

@@ -2,7 +2,7 @@
 // below the knee; maximum-rate rows give throughput and CPU per request; wrk and h2load rows
 // check `mast load` against the usual closed-loop tools.
 
-import type { Ports } from "./lib/configs.ts";
+import { type Ports, serviceHost } from "./lib/configs.ts";
 import { h2load, type Measurement, mastLoad, tcpStream, wrk } from "./lib/generators.ts";
 
 export interface MeasureArgs {
@@ -19,6 +19,8 @@ export interface Scenario {
   readonly quickSystems: readonly string[];
   /** A tool that must be installed (besides `mast load`). */
   readonly tool?: string;
+  /** Synthetic services of config each proxy carries for this scenario (default 0). */
+  readonly services?: number;
   /** Listener the warm-up and the run use. */
   readonly protocol: keyof Ports;
   measure(a: MeasureArgs): Promise<Measurement>;
@@ -166,4 +168,22 @@ export const SCENARIOS: readonly Scenario[] = [
         a.durationSec,
       ),
   },
+
+  ...[100, 1000].map(
+    (services): Scenario => ({
+      name: `http1-1k-rate1000-svc${services}`,
+      title: `HTTP/1.1 keep-alive, 1 KiB, 1,000 rps, 16 conns, to one of ${services} services of config (10 endpoints each)`,
+      systems: ["direct", "mast", "haproxy", "nginx"],
+      quickSystems: services === 1000 ? ["mast", "haproxy", "nginx"] : [],
+      services,
+      protocol: "http1",
+      measure: (a) =>
+        mastLoad(
+          a.cpus,
+          url(a.ports.http1),
+          ["-qps", "1000", "-c", "16", "-H", `Host: ${serviceHost(services / 2)}`],
+          a.durationSec,
+        ),
+    }),
+  ),
 ];

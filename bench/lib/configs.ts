@@ -9,6 +9,16 @@ export interface Ports {
   readonly tcp: number;
 }
 
+/** Host name of synthetic service i, as a mesh would name it. */
+export const serviceHost = (i: number) => `svc-${i}.default.svc.cluster.local`;
+/** Endpoints per synthetic service (all on the backend; the config size is what matters). */
+const ENDPOINTS = 10;
+
+/** haproxy map file: service host -> backend name. */
+export function haproxyServiceMap(services: number): string {
+  return Array.from({ length: services }, (_, i) => `${serviceHost(i)} svc_${i}\n`).join("");
+}
+
 /** 1 KiB response body, as in Istio's published method. */
 export const BODY_1K = "x".repeat(1024);
 
@@ -38,7 +48,21 @@ http {
 `;
 }
 
-export function haproxyCfg(listen: Ports, upstream: Ports): string {
+/**
+ * haproxy as a proxy; with `services`, the HTTP/1.1 frontend also routes `services` host names
+ * (through `mapFile`) to as many backends of 10 servers each.
+ */
+export function haproxyCfg(listen: Ports, upstream: Ports, services = 0, mapFile = ""): string {
+  const route = services
+    ? `  use_backend %[req.hdr(host),lower,word(1,:),map_str(${mapFile},be_http1)]\n`
+    : "";
+  const backends = Array.from({ length: services }, (_, i) => {
+    const servers = Array.from(
+      { length: ENDPOINTS },
+      (_, e) => `  server s${e} 127.0.0.1:${upstream.http1}\n`,
+    );
+    return `backend svc_${i}\n${servers.join("")}`;
+  }).join("");
   return `global
   nbthread 1
   maxconn 5000
@@ -51,7 +75,7 @@ defaults
   http-reuse always
 frontend fe_http1
   bind 127.0.0.1:${listen.http1}
-  default_backend be_http1
+${route}  default_backend be_http1
 backend be_http1
   server s1 127.0.0.1:${upstream.http1}
 frontend fe_h2
@@ -71,14 +95,30 @@ frontend fe_tcp
 backend be_tcp
   mode tcp
   server s1 127.0.0.1:${upstream.tcp}
-`;
+${backends}`;
 }
 
 /**
  * nginx as a proxy. It cannot speak plain HTTP/2 upstream (only gRPC via grpc_pass), so its
  * HTTP/2 listener forwards over HTTP/1.1 keep-alive to the HTTP/1.1 upstream.
  */
-export function nginxProxyConf(dir: string, name: string, listen: Ports, upstream: Ports): string {
+export function nginxProxyConf(
+  dir: string,
+  name: string,
+  listen: Ports,
+  upstream: Ports,
+  services = 0,
+): string {
+  const hosts = Array.from(
+    { length: services },
+    (_, i) => `    ${serviceHost(i)} svc_${i};\n`,
+  ).join("");
+  const ups = Array.from({ length: services }, (_, i) => {
+    const servers = `server 127.0.0.1:${upstream.http1}; `.repeat(ENDPOINTS);
+    return `  upstream svc_${i} { ${servers}keepalive 16; }\n`;
+  }).join("");
+  const svcMap = services ? `  map $host $svc {\n    default be_http1;\n${hosts}  }\n${ups}` : "";
+  const http1Pass = services ? "http://$svc" : "http://be_http1";
   const proxy = 'proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on;';
   return `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
@@ -97,7 +137,7 @@ http {
   scgi_temp_path ${dir}/${name}-scgi;
   upstream be_http1 { server 127.0.0.1:${upstream.http1}; keepalive 256; keepalive_requests 100000000; }
   upstream be_grpc { server 127.0.0.1:${upstream.grpc}; keepalive 256; keepalive_requests 100000000; }
-  server { listen 127.0.0.1:${listen.http1}; location / { proxy_pass http://be_http1; ${proxy} } }
+${svcMap}  server { listen 127.0.0.1:${listen.http1}; location / { proxy_pass ${http1Pass}; ${proxy} } }
   server { listen 127.0.0.1:${listen.h2} http2; location / { proxy_pass http://be_http1; ${proxy} } }
   server { listen 127.0.0.1:${listen.grpc} http2; location / { grpc_pass grpc://be_grpc; } }
 }
@@ -111,12 +151,32 @@ stream {
  * Mast (and Envoy) static bootstrap with the same four listeners. The codec is explicit, as
  * haproxy's `proto h2` and nginx's `http2` are.
  */
-export function mastBootstrap(listen: Ports, upstream: Ports, adminPort: number): string {
+export function mastBootstrap(
+  listen: Ports,
+  upstream: Ports,
+  adminPort: number,
+  services = 0,
+): string {
   const router = `          http_filters:
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`;
-  const hcm = (name: string, port: number, codec: "HTTP1" | "HTTP2") => `  - name: ${name}
+  const svcName = (i: number) => `"outbound|80||${serviceHost(i)}"`;
+  const vhosts = Array.from(
+    { length: services },
+    (_, i) => `            - name: ${svcName(i)}
+              domains: ["${serviceHost(i)}", "${serviceHost(i)}:80"]
+              routes:
+              - match: { prefix: "/" }
+                route: { cluster: ${svcName(i)}, timeout: 0s }
+`,
+  ).join("");
+  const hcm = (
+    name: string,
+    port: number,
+    codec: "HTTP1" | "HTTP2",
+    extra = "",
+  ) => `  - name: ${name}
     address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
     filter_chains:
     - filters:
@@ -128,7 +188,7 @@ export function mastBootstrap(listen: Ports, upstream: Ports, adminPort: number)
           route_config:
             name: ${name}
             virtual_hosts:
-            - name: ${name}
+${extra}            - name: ${name}
               domains: ["*"]
               routes:
               - match: { prefix: "/" }
@@ -140,20 +200,22 @@ ${router}
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         explicit_http_config: { http2_protocol_options: {} }
 `;
-  const cluster = (name: string, port: number, h2: boolean) => `  - name: ${name}
+  const cluster = (name: string, port: number, h2: boolean, endpoints = 1) => `  - name: ${name}
     type: STATIC
     connect_timeout: 5s
 ${h2 ? h2opts : ""}    load_assignment:
       cluster_name: ${name}
       endpoints:
       - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } }
-`;
+${`        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } }\n`.repeat(endpoints)}`;
+  const svcClusters = Array.from({ length: services }, (_, i) =>
+    cluster(svcName(i), upstream.http1, false, ENDPOINTS),
+  ).join("");
   return `admin:
   address: { socket_address: { address: 127.0.0.1, port_value: ${adminPort} } }
 static_resources:
   listeners:
-${hcm("http1", listen.http1, "HTTP1")}${hcm("h2", listen.h2, "HTTP2")}${hcm("grpc", listen.grpc, "HTTP2")}  - name: tcp
+${hcm("http1", listen.http1, "HTTP1", vhosts)}${hcm("h2", listen.h2, "HTTP2")}${hcm("grpc", listen.grpc, "HTTP2")}  - name: tcp
     address: { socket_address: { address: 127.0.0.1, port_value: ${listen.tcp} } }
     filter_chains:
     - filters:
@@ -163,5 +225,5 @@ ${hcm("http1", listen.http1, "HTTP1")}${hcm("h2", listen.h2, "HTTP2")}${hcm("grp
           stat_prefix: tcp
           cluster: tcp
   clusters:
-${cluster("http1", upstream.http1, false)}${cluster("h2", upstream.h2, true)}${cluster("grpc", upstream.grpc, true)}${cluster("tcp", upstream.tcp, false)}`;
+${cluster("http1", upstream.http1, false)}${cluster("h2", upstream.h2, true)}${cluster("grpc", upstream.grpc, true)}${cluster("tcp", upstream.tcp, false)}${svcClusters}`;
 }

@@ -4,7 +4,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { haproxyCfg, mastBootstrap, nginxProxyConf, type Ports } from "./configs.ts";
+import {
+  haproxyCfg,
+  haproxyServiceMap,
+  mastBootstrap,
+  nginxProxyConf,
+  type Ports,
+} from "./configs.ts";
 import { freePort, hasTool, type Proc, startPinned, stop, waitPort } from "./procs.ts";
 
 export interface BenchContext {
@@ -12,6 +18,8 @@ export interface BenchContext {
   readonly backend: Ports;
   /** taskset core list for proxies, such as "1". */
   readonly proxyCpus: string;
+  /** Synthetic services of config to load besides the four benchmark listeners. */
+  readonly services: number;
 }
 
 export interface RunningSystem {
@@ -57,7 +65,9 @@ type Hop = (
 const haproxyHop: Hop = async (ctx, name, upstream) => {
   const listen = await freePorts();
   const cfg = `${ctx.dir}/${name}.cfg`;
-  writeFileSync(cfg, haproxyCfg(listen, upstream));
+  const map = `${ctx.dir}/${name}-hosts.map`;
+  writeFileSync(map, haproxyServiceMap(ctx.services));
+  writeFileSync(cfg, haproxyCfg(listen, upstream, ctx.services, map));
   const proc = startPinned(
     name,
     ctx.proxyCpus,
@@ -72,7 +82,7 @@ const haproxyHop: Hop = async (ctx, name, upstream) => {
 const nginxHop: Hop = async (ctx, name, upstream) => {
   const listen = await freePorts();
   const conf = `${ctx.dir}/${name}.conf`;
-  writeFileSync(conf, nginxProxyConf(ctx.dir, name, listen, upstream));
+  writeFileSync(conf, nginxProxyConf(ctx.dir, name, listen, upstream, ctx.services));
   const proc = startPinned(
     name,
     ctx.proxyCpus,
@@ -87,7 +97,7 @@ const nginxHop: Hop = async (ctx, name, upstream) => {
 const mastHop: Hop = async (ctx, name, upstream) => {
   const listen = await freePorts();
   const file = `${ctx.dir}/${name}-bootstrap.yaml`;
-  writeFileSync(file, mastBootstrap(listen, upstream, await freePort()));
+  writeFileSync(file, mastBootstrap(listen, upstream, await freePort(), ctx.services));
   // no readiness listener: the two proxies of a pair would both want :15021
   const args = ["proxy", "--bootstrap", file, "--readiness-port", "-1"];
   const proc = startPinned(name, ctx.proxyCpus, MAST_BIN, args, `${ctx.dir}/${name}.log`);
