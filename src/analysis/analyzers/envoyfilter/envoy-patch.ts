@@ -2,7 +2,7 @@
 // unexpected order (worse across proxy versions), and some operation/applyTo pairs are ignored.
 
 import type { Resource } from "../../../api/resource.ts";
-import type { Analyzer, Context } from "../../analyzer.ts";
+import type { Analyzer, Context, FieldPath } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { num, obj, objs, str } from "../../util/fields.ts";
 
@@ -23,17 +23,19 @@ export const envoyPatchAnalyzer: Analyzer = {
 
 function analyzeFilter(ctx: Context, r: Resource, versioned: string[]): void {
   const priority = num(r.spec.priority) ?? 0;
-  const relative = (instanceName: string) => {
+  const relative = (at: FieldPath, instanceName: string) => {
     if (priority !== 0) return;
     const pinned = versioned.includes(instanceName);
-    ctx.report(
+    ctx.reportAt(
       r,
+      at,
       pinned
         ? "EnvoyFilterUsesRelativeOperationWithProxyVersion"
         : "EnvoyFilterUsesRelativeOperation",
     );
   };
-  for (const cp of objs(r.spec.configPatches)) {
+  for (const [i, cp] of objs(r.spec.configPatches).entries()) {
+    const at = ["spec", "configPatches", i];
     if (cp.patch === undefined || cp.patch === null) break;
     const patch = obj(cp.patch);
     const match = obj(cp.match);
@@ -47,19 +49,21 @@ function analyzeFilter(ctx: Context, r: Resource, versioned: string[]): void {
     const applyTo = str(cp.applyTo);
     switch (str(patch.operation)) {
       case "ADD":
-        if (ROUTE_LEVEL.has(applyTo)) ctx.report(r, "EnvoyFilterUsesAddOperationIncorrectly");
+        if (ROUTE_LEVEL.has(applyTo)) ctx.reportAt(r, at, "EnvoyFilterUsesAddOperationIncorrectly");
         break;
       case "REMOVE":
-        if (ROUTE_LEVEL.has(applyTo)) ctx.report(r, "EnvoyFilterUsesRemoveOperationIncorrectly");
-        else relative(instanceName);
+        if (ROUTE_LEVEL.has(applyTo))
+          ctx.reportAt(r, at, "EnvoyFilterUsesRemoveOperationIncorrectly");
+        else relative(at, instanceName);
         break;
       case "REPLACE":
-        if (!REPLACEABLE.has(applyTo)) ctx.report(r, "EnvoyFilterUsesReplaceOperationIncorrectly");
-        else relative(instanceName);
+        if (!REPLACEABLE.has(applyTo))
+          ctx.reportAt(r, at, "EnvoyFilterUsesReplaceOperationIncorrectly");
+        else relative(at, instanceName);
         break;
       case "INSERT_BEFORE":
       case "INSERT_AFTER":
-        relative(instanceName);
+        relative(at, instanceName);
         break;
     }
     if (str(obj(match.proxy).proxyVersion) !== "") versioned.push(instanceName);
