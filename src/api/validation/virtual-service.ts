@@ -29,6 +29,7 @@ import {
   validateHTTPRoute,
   validateRouteDestinations,
 } from "./virtual-service-http.ts";
+import { warnOverlappingPrefixes } from "./virtual-service-overlap.ts";
 
 export function validateVirtualService(r: Resource<VirtualServiceSpec>, report: Report): void {
   const vs = r.spec;
@@ -115,7 +116,8 @@ export function validateVirtualService(r: Resource<VirtualServiceSpec>, report: 
     validateTCPRoute(t, `spec.tcp[${i}]`, report);
   });
   checkExportTo(r.metadata.namespace, vs.exportTo, report);
-  warnUnreachable(vs.http, "spec.http", report);
+  const duplicates = warnUnreachable(vs.http, "spec.http", report);
+  warnOverlappingPrefixes(vs.http, "spec.http", (i, j) => duplicates.has(`${i}/${j}`), report);
   warnUnreachable(vs.tcp, "spec.tcp", report);
   warnUnreachable(vs.tls, "spec.tls", report);
 }
@@ -201,13 +203,14 @@ function matchKey(m: unknown): string {
   );
 }
 
-/** Istio's analyzeUnreachable*Rules: warnings, never errors. */
+/** Istio's analyzeUnreachable*Rules: warnings, never errors. Returns the repeated matches. */
 function warnUnreachable(
   routes: { name?: string; match?: unknown[] }[] | undefined,
   p: string,
   report: Report,
-): void {
-  if (!routes) return;
+): Set<string> {
+  const repeated = new Set<string>();
+  if (!routes) return repeated;
   const seen = new Map<string, number>();
   let emptySeen = false;
   const routeName = (i: number) => (routes[i]?.name ? `"${routes[i].name}"` : `#${i}`);
@@ -234,6 +237,7 @@ function warnUnreachable(
           `virtualService rule ${routeName(i)} match ${mname ? `"${mname}"` : `#${j}`} is not used (duplicate/overlapping match in rule ${routeName(prior)})`,
         );
         dups++;
+        repeated.add(`${i}/${j}`);
       } else {
         seen.set(key, i);
       }
@@ -245,4 +249,5 @@ function warnUnreachable(
       );
     }
   });
+  return repeated;
 }

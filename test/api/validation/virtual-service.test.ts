@@ -429,4 +429,22 @@ ${route}`,
       "spec.http[3]: virtualService rule #3 not used (all matches used by prior rules)",
     ],
   },
+  {
+    name: "a longer prefix after a shorter one with the same conditions is never used",
+    yaml: `  hosts: [reviews]
+  http:
+  - name: debug
+    match: [{uri: {prefix: /debug}}]
+    route: [{destination: {host: reviews}}]
+  - match:
+    - uri: {prefix: /debugs}
+    - uri: {prefix: /debug/x}
+      method: {exact: POST}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [],
+    warnings: [
+      'spec.http[1].match[0]: virtualService rule #1 match #0 of prefix /debugs is not used (duplicate/overlapping match in rule #0 of prefix /debug on "debug")',
+    ],
+  },
 ]);
