@@ -14,6 +14,8 @@ export interface Prepared {
 
 export class ResourceCache {
   readonly #packed = new Map<string, AnyMessage>();
+  /** Generated objects shared between proxies are hashed once. */
+  readonly #byObject = new WeakMap<Json, Prepared>();
   readonly #max: number;
 
   constructor(max = 50_000) {
@@ -21,6 +23,8 @@ export class ResourceCache {
   }
 
   prepare(typeUrl: string, name: string, resource: Json): Prepared {
+    const known = this.#byObject.get(resource);
+    if (known) return known;
     const json = JSON.stringify(resource);
     const hash = createHash("sha1").update(json).digest("base64url").slice(0, 16);
     const key = `${typeUrl}|${hash}`;
@@ -31,6 +35,8 @@ export class ResourceCache {
         this.#packed.delete(this.#packed.keys().next().value as string);
       this.#packed.set(key, any);
     }
-    return { name, hash, any };
+    const prepared = { name, hash, any };
+    this.#byObject.set(resource, prepared);
+    return prepared;
   }
 }

@@ -12,11 +12,11 @@ import {
   TYPE_URL,
 } from "../envoy/index.ts";
 import { type ConfigUpdate, proxyNeedsPush } from "../model/changes.ts";
-import { NodeError, proxyFromNode } from "../model/proxy.ts";
+import { type MeshProxy, NodeError, proxyFromNode } from "../model/proxy.ts";
 import type { PushContext } from "../model/push-context.ts";
 import { Connection, type ConnectionStatus } from "./connection.ts";
 import { onDeltaRequest, pushDelta } from "./delta.ts";
-import { generate, XDS_TYPES } from "./generators/index.ts";
+import { generate, type Resources, XDS_TYPES } from "./generators/index.ts";
 import { PushQueue } from "./push-queue.ts";
 import { ResourceCache } from "./resource-cache.ts";
 import { onSotwRequest, pushSotw } from "./sotw.ts";
@@ -57,6 +57,10 @@ export class DiscoveryServer {
   readonly #ackWaiters = new Set<() => void>();
   #server: grpc.Server | undefined;
   #nonce = 0;
+  #genCache: { push: PushContext | undefined; entries: Map<string, Resources> } = {
+    push: undefined,
+    entries: new Map(),
+  };
   readonly stats: XdsStats = { pushes: 0, acks: 0, nacks: 0, resourcesSent: 0, lastPushMs: 0 };
 
   constructor(push: PushContext, opts: DiscoveryServerOptions = {}) {
@@ -68,7 +72,7 @@ export class DiscoveryServer {
       identifier: opts.identifier ?? "mast-pilot",
       cache: this.#cache,
       knownType: (t) => known.has(t),
-      generate: (proxy, typeUrl, names) => generate(proxy, this.#push, typeUrl, names),
+      generate: (proxy, typeUrl, names) => this.#generate(proxy, typeUrl, names),
       nextNonce: () => `${++this.#nonce}`,
       version: () => this.#push.version,
       onAck: () => {
@@ -85,6 +89,34 @@ export class DiscoveryServer {
       },
       log: (msg, fields) => this.#opts.log?.(msg, fields),
     };
+  }
+
+  /**
+   * Generation shared by proxies that would get identical output: same type, namespace, labels,
+   * generator and (for what depends on it) workload and locality. Valid for one snapshot.
+   */
+  #generate(proxy: MeshProxy, typeUrl: string, names: readonly string[] | undefined): Resources {
+    if (this.#genCache.push !== this.#push)
+      this.#genCache = { push: this.#push, entries: new Map() };
+    const perWorkload = typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER;
+    const w = proxy.workload;
+    const l = proxy.locality;
+    const key = [
+      typeUrl,
+      proxy.type,
+      proxy.generator ?? "",
+      proxy.namespace,
+      JSON.stringify(proxy.labels),
+      perWorkload && w ? `${w.kind}/${w.namespace}/${w.name}` : "",
+      typeUrl === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? `${l.region}/${l.zone}/${l.subzone}` : "",
+      names ? names.join(",") : "*",
+    ].join("|");
+    let out = this.#genCache.entries.get(key);
+    if (!out) {
+      out = generate(proxy, this.#push, typeUrl, names);
+      this.#genCache.entries.set(key, out);
+    }
+    return out;
   }
 
   get pushContext(): PushContext {
@@ -202,7 +234,7 @@ export class DiscoveryServer {
     call.on("data", (req: DiscoveryRequest | DeltaDiscoveryRequest) => {
       // Requests of one stream are handled in order; a failure ends only this stream.
       chain = chain
-        .then(() => this.#onRequest(conn, call, req))
+        .then(() => this.#onRequest(conn, req))
         .catch((err: unknown) => {
           this.#opts.log?.("stream error", { conn: conn.id, error: String(err) });
           close();
@@ -219,11 +251,7 @@ export class DiscoveryServer {
     call.on("close", close);
   }
 
-  async #onRequest(
-    conn: Connection,
-    call: grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, unknown>,
-    req: DiscoveryRequest | DeltaDiscoveryRequest,
-  ): Promise<void> {
+  async #onRequest(conn: Connection, req: DiscoveryRequest | DeltaDiscoveryRequest): Promise<void> {
     if (conn.closed) return;
     if (!conn.node) {
       if (!req.node?.id) {
