@@ -73,6 +73,22 @@ export function validateAgainst(crd: CrdVersion, body: Record<string, unknown>):
   return errs;
 }
 
+/**
+ * A copy of `body` with the CRD schema's defaults applied, as the API server stores it (e.g. a
+ * Gateway API backendRef gains `group: ""`, `kind: Service`, `weight: 1`). Kinds without a
+ * schema come back as a plain copy.
+ */
+export function withDefaults(
+  kind: KindInfo,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  const obj = structuredClone(body);
+  if (!kind.crd) return obj;
+  const crd = crdVersion(kind, splitApiVersion(String(body.apiVersion ?? "")).version);
+  if (crd) applyDefaults(crd.schema, obj);
+  return obj;
+}
+
 export function validateStructure(
   kind: KindInfo,
   body: Record<string, unknown>,

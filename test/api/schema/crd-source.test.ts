@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { KINDS } from "../../../src/api/kinds.ts";
 import { compileRule } from "../../../src/api/schema/cel-validate.ts";
 import { crdVersion } from "../../../src/api/schema/crd-source.ts";
+import { withDefaults } from "../../../src/api/schema/index.ts";
 import type { Structural } from "../../../src/api/schema/structural.ts";
 import { runMast } from "../../helpers/run.ts";
 
@@ -45,5 +46,28 @@ describe("CRD bundle", () => {
     });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /CRD schemas not found in \/nonexistent\/crds .*set MAST_CRD_DIR/);
+  });
+});
+
+describe("schema defaults", () => {
+  it("fills Gateway API defaults as the API server stores them", () => {
+    const kind = KINDS.find((k) => k.id === "HTTPRoute.gateway.networking.k8s.io")!;
+    const body = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "r" },
+      spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "svc", port: 80 }] }] },
+    };
+    const out = withDefaults(kind, body) as { spec: Record<string, unknown[]> };
+    assert.deepEqual(out.spec.parentRefs![0], {
+      group: "gateway.networking.k8s.io",
+      kind: "Gateway",
+      name: "gw",
+    });
+    assert.deepEqual(out.spec.rules![0], {
+      backendRefs: [{ group: "", kind: "Service", name: "svc", port: 80, weight: 1 }],
+      matches: [{ path: { type: "PathPrefix", value: "/" } }],
+    });
+    assert.equal((body.spec.parentRefs[0] as Record<string, unknown>).kind, undefined);
   });
 });
