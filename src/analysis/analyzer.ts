@@ -73,6 +73,7 @@ export class Context {
 
   #push(r: Resource, field: FieldPath | undefined, type: string, args: readonly unknown[]): void {
     const t = this.#catalogue.get(type);
+    if (suppressed(r, t.code)) return;
     this.messages.push({
       code: t.code,
       level: t.level,
@@ -87,4 +88,16 @@ export class Context {
       field,
     });
   }
+}
+
+const SUPPRESS_ANNOTATION = "galley.istio.io/analyze-suppress";
+
+/** The resource opts out of this code with `galley.istio.io/analyze-suppress: IST0108,IST0103` or `*`. */
+function suppressed(r: Resource, code: string): boolean {
+  const value = r.metadata.annotations?.[SUPPRESS_ANNOTATION];
+  if (typeof value !== "string") return false;
+  return value
+    .split(",")
+    .map((c) => c.trim())
+    .some((c) => c === "*" || c === code);
 }

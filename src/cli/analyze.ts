@@ -20,6 +20,7 @@ interface AnalyzeOptions {
   readonly meshConfig?: string;
   readonly meshNetworks?: string;
   readonly cluster: string[];
+  readonly suppress: string[];
   readonly output: "log" | "json" | "yaml";
   readonly failureThreshold: string;
   readonly outputThreshold: string;
@@ -49,6 +50,12 @@ export function registerAnalyze(program: Command): void {
     )
     .option("--failure-threshold <level>", "lowest level that fails (Info|Warning|Error)", "Error")
     .option("--output-threshold <level>", "lowest level printed (Info|Warning|Error)", "Info")
+    .option(
+      "-S, --suppress <code=resource>",
+      'suppress messages, e.g. "IST0102=Namespace frod" or "IST0107=Pod *" (repeatable)',
+      collect,
+      [],
+    )
     .option("-L, --list-analyzers", "list the analyzers and exit")
     .action((paths: string[], opts: AnalyzeOptions) => {
       process.exitCode = runAnalyze(paths, opts);
@@ -123,7 +130,13 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
   }
   // Unreadable inputs are reported and skipped; the rest is still analyzed.
   for (const p of result.problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
-  const messages = sortMessages(result.messages);
+  const suppressions = opts.suppress.map(parseSuppression);
+  // With -n, only that namespace's findings (and cluster-scoped ones) are shown, as istioctl does.
+  const inScope = (m: AnalysisMessage) =>
+    !opts.namespace || !m.namespace || m.namespace === opts.namespace;
+  const messages = sortMessages(
+    result.messages.filter((m) => inScope(m) && !suppressions.some((s) => s(m))),
+  );
   const shown = messages.filter((m) => levelRank(m.level) >= levelRank(printAt));
   writeMessages(shown, opts.output, opts.namespace);
   const failed = messages.some((m) => levelRank(m.level) >= levelRank(failAt));
@@ -134,6 +147,29 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
     );
   }
   return failed ? ANALYZER_FOUND_ISSUES : 0;
+}
+
+/** `CODE=Kind name` with `*` wildcards, as istioctl's --suppress; bad specs are usage errors. */
+function parseSuppression(spec: string): (m: AnalysisMessage) => boolean {
+  const eq = spec.indexOf("=");
+  if (eq <= 0) throw new UsageError(`analyze: --suppress wants <code>=<Kind name>, not "${spec}"`);
+  const glob = (p: string) =>
+    new RegExp(
+      `^${p
+        .split("*")
+        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+    );
+  const code = glob(spec.slice(0, eq).trim());
+  const resource = glob(spec.slice(eq + 1).trim());
+  // Both spellings of a resource match: `Pod ns/name` and istioctl's older `Pod name.ns`.
+  return (m) => {
+    if (!code.test(m.code)) return false;
+    const legacy = m.namespace
+      ? m.origin.replace(`${m.namespace}/`, "") + `.${m.namespace}`
+      : m.origin;
+    return resource.test(m.origin) || resource.test(legacy);
+  };
 }
 
 function sortMessages(messages: readonly AnalysisMessage[]): AnalysisMessage[] {

@@ -138,6 +138,32 @@ describe("mast analyze", () => {
     assert.ok((JSON.parse(r.stdout) as unknown[]).length > 0);
   });
 
+  it("suppresses by flag and by annotation, and shows only -n's namespace", () => {
+    const byFlag = runMast([
+      "analyze",
+      "-S",
+      "IST0101=VirtualService default/*",
+      join(dir, "x.yaml"),
+    ]);
+    assert.equal(byFlag.code, 0, byFlag.stdout);
+    const legacy = runMast([
+      "analyze",
+      "-S",
+      "IST01*=VirtualService reviews.default",
+      join(dir, "x.yaml"),
+    ]);
+    assert.equal(legacy.code, 0, legacy.stdout);
+    const annotated = BAD_VS.replace(
+      "  namespace: default\n",
+      "  namespace: default\n  annotations: {galley.istio.io/analyze-suppress: IST0101}\n",
+    );
+    writeFileSync(join(dir, "annotated.yaml"), annotated);
+    assert.equal(runMast(["analyze", join(dir, "annotated.yaml")]).code, 0);
+    const other = runMast(["analyze", "-n", "other", join(dir, "x.yaml")]);
+    assert.equal(other.code, 0, other.stdout);
+    assert.equal(runMast(["analyze", "-S", "nonsense", join(dir, "x.yaml")]).code, 2);
+  });
+
   it("names a bad mesh config file and field", () => {
     writeFileSync(join(dir, "mesh.txt"), "ingressControllerMode: SOMETIMES\n");
     const r = runMast(["analyze", "--mesh-config", join(dir, "mesh.txt"), join(dir, "x.yaml")]);
