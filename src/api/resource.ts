@@ -54,11 +54,31 @@ export function keyOf(r: Resource<unknown>): string {
 }
 
 /** Kinds whose objects carry their payload beside `metadata` rather than in `spec`. */
-const SPECLESS_FIELDS = new Set(["apiVersion", "kind", "metadata", "status"]);
+const SPECLESS_KINDS = new Set([
+  "Secret",
+  "ConfigMap",
+  "Endpoints",
+  "EndpointSlice.discovery.k8s.io",
+  "ServiceAccount",
+]);
+const ENVELOPE_FIELDS = new Set(["apiVersion", "kind", "metadata", "status"]);
 
-export function specOf(body: Record<string, unknown>): Record<string, unknown> {
-  if ("spec" in body) return (body.spec ?? {}) as Record<string, unknown>;
+/** The `spec` of the internal form: `spec`, or the payload fields of a kind without one. */
+export function specOf(body: Record<string, unknown>, kindId?: string): Record<string, unknown> {
+  const specless = kindId ? SPECLESS_KINDS.has(kindId) : !("spec" in body);
+  if (!specless) return (body.spec ?? {}) as Record<string, unknown>;
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (!SPECLESS_FIELDS.has(k)) rest[k] = v;
+  for (const [k, v] of Object.entries(body)) if (!ENVELOPE_FIELDS.has(k)) rest[k] = v;
   return rest;
+}
+
+/** The Kubernetes manifest of a resource, the inverse of the internal form. */
+export function toManifest(r: Resource<unknown>): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.metadata)) if (v !== undefined) meta[k] = v;
+  const head = { apiVersion: r.apiVersion, kind: r.kind.kind, metadata: meta };
+  const body = SPECLESS_KINDS.has(r.kind.id)
+    ? { ...head, ...(r.spec as Record<string, unknown>) }
+    : { ...head, spec: r.spec };
+  return r.status === undefined ? body : { ...body, status: r.status };
 }

@@ -26,7 +26,7 @@ export function toResource(obj: RawObject): Converted {
     kind: id.kind,
     apiVersion: obj.body.apiVersion as string,
     metadata: { ...meta, namespace: id.namespace },
-    spec: specOf(obj.body),
+    spec: specOf(obj.body, id.kind.id),
     status: obj.body.status,
     origin: obj.origin,
   });

@@ -2,6 +2,7 @@
 
 import type { Command } from "commander";
 import { registerAnalyze } from "./analyze.ts";
+import { registerConfig } from "./config.ts";
 import { registerLoad } from "./load.ts";
 import { registerPilot } from "./pilot.ts";
 import { registerProxy } from "./proxy.ts";
@@ -11,6 +12,7 @@ import { registerVersion } from "./version-cmd.ts";
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerPilot,
   registerAnalyze,
+  registerConfig,
   registerLoad,
   registerProxy,
   registerValidate,
