@@ -50,7 +50,8 @@ function loadValid(flags: FileFlags): { resources: Resource[]; errors: Diagnosti
   return { resources, errors };
 }
 
-const display = (r: Resource) => `${r.kind.kind.toLowerCase()}.${r.kind.group || "v1"}/${r.metadata.name}`;
+const display = (r: Resource) =>
+  `${r.kind.kind.toLowerCase()}.${r.kind.group || "v1"}/${r.metadata.name}`;
 
 export function registerConfig(program: Command): void {
   program
@@ -78,7 +79,9 @@ export function registerConfig(program: Command): void {
         return;
       }
       const outcomes = applyToConfigDir(home.config, resources);
-      resources.forEach((r, i) => process.stdout.write(`${display(r)} ${outcomes[i]}\n`));
+      resources.forEach((r, i) => {
+        process.stdout.write(`${display(r)} ${outcomes[i]}\n`);
+      });
     });
 
   program
@@ -100,15 +103,26 @@ export function registerConfig(program: Command): void {
         }
         for (const r of resources) {
           const { kind, metadata } = r;
-          targets.push({ kindId: kind.id, namespace: metadata.namespace, name: metadata.name, label: display(r) });
+          targets.push({
+            kindId: kind.id,
+            namespace: metadata.namespace,
+            name: metadata.name,
+            label: display(r),
+          });
         }
       } else {
-        if (!kindName || names.length === 0) throw new UsageError("delete: give -f <file> or <kind> <name>...");
+        if (!kindName || names.length === 0)
+          throw new UsageError("delete: give -f <file> or <kind> <name>...");
         const kind = lookupKind(kindName);
         if (!kind) throw new UsageError(`delete: unknown kind "${kindName}"`);
         const namespace = kind.namespaced ? (flags.namespace ?? "default") : undefined;
         for (const name of names) {
-          targets.push({ kindId: kind.id, namespace, name, label: `${kind.kind.toLowerCase()}.${kind.group || "v1"}/${name}` });
+          targets.push({
+            kindId: kind.id,
+            namespace,
+            name,
+            label: `${kind.kind.toLowerCase()}.${kind.group || "v1"}/${name}`,
+          });
         }
       }
       for (const t of targets) {
@@ -127,37 +141,57 @@ export function registerConfig(program: Command): void {
     .argument("[name]", "one object's name")
     .option("-n, --namespace <ns>", "namespace", "default")
     .option("-A, --all-namespaces", "every namespace")
-    .addOption(new Option("-o, --output <format>", "output format").choices(["table", "yaml", "json"]).default("table"))
-    .action((kindName: string, name: string | undefined, flags: { namespace: string; allNamespaces?: boolean; output: string }) => {
-      const kind = lookupKind(kindName);
-      if (!kind) throw new UsageError(`get: unknown kind "${kindName}"`);
-      const home = mastHome();
-      const items = [...readConfigDir(home.config).values()]
-        .filter((r) => r.kind.id === kind.id)
-        .filter((r) => flags.allNamespaces || !kind.namespaced || r.metadata.namespace === flags.namespace)
-        .filter((r) => name === undefined || r.metadata.name === name)
-        .sort(compareResources);
-      if (name !== undefined && items.length === 0) {
-        process.stderr.write(`Error: ${kind.kind} "${name}" not found\n`);
-        process.exitCode = 1;
-        return;
-      }
-      if (flags.output === "json") {
-        const docs = items.map(toManifest);
-        const out = name ? docs[0] : { apiVersion: "v1", kind: "List", items: docs };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      } else if (flags.output === "yaml") {
-        process.stdout.write(items.map((r) => stringify(toManifest(r), { lineWidth: 0 })).join("---\n"));
-      } else if (items.length === 0) {
-        process.stderr.write(`No resources found${flags.allNamespaces ? "" : ` in ${flags.namespace} namespace`}.\n`);
-      } else {
-        process.stdout.write(table(items, Boolean(flags.allNamespaces && kind.namespaced)));
-      }
-    });
+    .addOption(
+      new Option("-o, --output <format>", "output format")
+        .choices(["table", "yaml", "json"])
+        .default("table"),
+    )
+    .action(
+      (
+        kindName: string,
+        name: string | undefined,
+        flags: { namespace: string; allNamespaces?: boolean; output: string },
+      ) => {
+        const kind = lookupKind(kindName);
+        if (!kind) throw new UsageError(`get: unknown kind "${kindName}"`);
+        const home = mastHome();
+        const items = [...readConfigDir(home.config).values()]
+          .filter((r) => r.kind.id === kind.id)
+          .filter(
+            (r) =>
+              flags.allNamespaces || !kind.namespaced || r.metadata.namespace === flags.namespace,
+          )
+          .filter((r) => name === undefined || r.metadata.name === name)
+          .sort(compareResources);
+        if (name !== undefined && items.length === 0) {
+          process.stderr.write(`Error: ${kind.kind} "${name}" not found\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (flags.output === "json") {
+          const docs = items.map(toManifest);
+          const out = name ? docs[0] : { apiVersion: "v1", kind: "List", items: docs };
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        } else if (flags.output === "yaml") {
+          process.stdout.write(
+            items.map((r) => stringify(toManifest(r), { lineWidth: 0 })).join("---\n"),
+          );
+        } else if (items.length === 0) {
+          process.stderr.write(
+            `No resources found${flags.allNamespaces ? "" : ` in ${flags.namespace} namespace`}.\n`,
+          );
+        } else {
+          process.stdout.write(table(items, Boolean(flags.allNamespaces && kind.namespaced)));
+        }
+      },
+    );
 }
 
 function table(items: readonly Resource[], withNamespace: boolean): string {
-  const rows = items.map((r) => [...(withNamespace ? [r.metadata.namespace ?? ""] : []), r.metadata.name]);
+  const rows = items.map((r) => [
+    ...(withNamespace ? [r.metadata.namespace ?? ""] : []),
+    r.metadata.name,
+  ]);
   const header = [...(withNamespace ? ["NAMESPACE"] : []), "NAME"];
   return formatTable([header, ...rows]);
 }
@@ -166,7 +200,9 @@ function table(items: readonly Resource[], withNamespace: boolean): string {
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(""))
+    .map((r) =>
+      r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(""),
+    )
     .join("\n")
     .concat("\n");
 }

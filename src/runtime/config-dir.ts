@@ -11,7 +11,12 @@ import { readInputs } from "../config/read.ts";
 
 export type ApplyOutcome = "created" | "configured" | "unchanged";
 
-export function resourceFile(dir: string, kindId: string, namespace: string | undefined, name: string): string {
+export function resourceFile(
+  dir: string,
+  kindId: string,
+  namespace: string | undefined,
+  name: string,
+): string {
   return join(dir, kindId, namespace ?? "_cluster", `${name}.yaml`);
 }
 
@@ -49,7 +54,10 @@ export function applyToConfigDir(dir: string, resources: readonly Resource[]): A
   });
 }
 
-export function deleteFromConfigDir(dir: string, r: { kindId: string; namespace?: string; name: string }): boolean {
+export function deleteFromConfigDir(
+  dir: string,
+  r: { kindId: string; namespace?: string; name: string },
+): boolean {
   const file = resourceFile(dir, r.kindId, r.namespace, r.name);
   const existed = readConfigDir(dir).has(resourceKey(r.kindId, r.namespace, r.name));
   rmSync(file, { force: true });

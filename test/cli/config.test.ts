@@ -11,10 +11,17 @@ const net = `${ISTIO_CORPUS}samples/bookinfo/networking/`;
 describe("mast apply / get / delete", () => {
   const home = mkdtempSync(join(tmpdir(), "mast-home-"));
   after(() => rmSync(home, { recursive: true, force: true }));
-  const mast = (args: string[], input?: string) => runMast(args, { env: { MAST_HOME: home }, input });
+  const mast = (args: string[], input?: string) =>
+    runMast(args, { env: { MAST_HOME: home }, input });
 
   it("applies corpus files unmodified and reports created, unchanged, configured", () => {
-    const first = mast(["apply", "-f", `${net}destination-rule-all.yaml`, "-f", `${net}virtual-service-all-v1.yaml`]);
+    const first = mast([
+      "apply",
+      "-f",
+      `${net}destination-rule-all.yaml`,
+      "-f",
+      `${net}virtual-service-all-v1.yaml`,
+    ]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /^destinationrule\.networking\.istio\.io\/productpage created$/m);
     assert.match(first.stdout, /^virtualservice\.networking\.istio\.io\/reviews created$/m);
@@ -27,7 +34,7 @@ describe("mast apply / get / delete", () => {
   it("rejects a bad apply whole and changes nothing", () => {
     const bad = `apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: ratings}
+metadata: {name: ratings-canary}
 spec: {hosts: [ratings], http: [{route: [{destination: {host: ratings}}]}]}
 ---
 apiVersion: networking.istio.io/v1
@@ -37,9 +44,12 @@ spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: FASTEST}}}
 `;
     const r = mast(["apply", "-f", "-"], bad);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Error \[DestinationRule default\/broken\] spec\.trafficPolicy\.loadBalancer\.simple/);
+    assert.match(
+      r.stderr,
+      /Error \[DestinationRule default\/broken\] spec\.trafficPolicy\.loadBalancer\.simple/,
+    );
     assert.match(r.stderr, /nothing was changed/);
-    assert.equal(mast(["get", "vs", "ratings"]).code, 1, "the valid half was not applied");
+    assert.equal(mast(["get", "vs", "ratings-canary"]).code, 1, "the valid half was not applied");
   });
 
   it("gets objects as a table, YAML and JSON", () => {
@@ -47,11 +57,14 @@ spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: FASTEST}}}
     assert.equal(t.stdout.split("\n")[0], "NAME");
     assert.match(t.stdout, /^reviews$/m);
     const all = mast(["get", "dr", "-A"]);
-    assert.match(all.stdout, /^NAMESPACE   NAME\ndefault     details\n/);
+    assert.match(all.stdout, /^NAMESPACE {3}NAME\ndefault {5}details\n/);
     const y = mast(["get", "vs", "reviews", "-o", "yaml"]);
     assert.match(y.stdout, /^apiVersion: networking\.istio\.io\/v1\nkind: VirtualService\n/);
     assert.match(y.stdout, /subset: v3/);
-    const j = JSON.parse(mast(["get", "vs", "-o", "json"]).stdout) as { kind: string; items: unknown[] };
+    const j = JSON.parse(mast(["get", "vs", "-o", "json"]).stdout) as {
+      kind: string;
+      items: unknown[];
+    };
     assert.equal(j.kind, "List");
     assert.equal(j.items.length, 4);
   });
