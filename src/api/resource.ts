@@ -60,6 +60,7 @@ const SPECLESS_KINDS = new Set([
   "Endpoints",
   "EndpointSlice.discovery.k8s.io",
   "ServiceAccount",
+  "MutatingWebhookConfiguration.admissionregistration.k8s.io",
 ]);
 const ENVELOPE_FIELDS = new Set(["apiVersion", "kind", "metadata", "status"]);
 
