@@ -97,7 +97,7 @@ export function validateHTTPRoute(
 ): void {
   const kind: RouteKind = isDelegateVS ? "delegate" : http.delegate ? "root" : "independent";
   checkConflicts(http, kind, p, report);
-  checkMatches(http, kind, p, report);
+  checkMatches(http, p, report);
   checkHeaders(http.headers, `${p}.headers`, report);
   checkCors(http.corsPolicy, `${p}.corsPolicy`, report);
   checkFault(http.fault, `${p}.fault`, report);
@@ -171,16 +171,11 @@ export function validateHTTPRoute(
 
 function checkConflicts(http: HTTPRoute, kind: RouteKind, p: string, report: Report): void {
   if (kind === "root") {
+    // A root route only delegates.
     if (http.redirect)
       report.error(`${p}.redirect`, `root HTTP route ${http.name ?? ""} must not specify redirect`);
     if (http.route)
       report.error(`${p}.route`, `root HTTP route ${http.name ?? ""} must not specify route`);
-    if (http.directResponse) {
-      report.error(
-        `${p}.directResponse`,
-        `root HTTP route ${http.name ?? ""} must not specify direct response`,
-      );
-    }
     return;
   }
   if (kind === "delegate" && http.delegate) {
@@ -192,18 +187,17 @@ function checkConflicts(http: HTTPRoute, kind: RouteKind, p: string, report: Rep
     if (http.fault) report.error(p, "HTTP route cannot contain both fault and redirect");
     if (http.rewrite) report.error(p, "HTTP route rule cannot contain both rewrite and redirect");
     if (http.directResponse)
-      report.error(p, "HTTP route cannot contain both redirect and direct response");
+      report.error(p, "HTTP route rule cannot contain both direct_response and redirect");
   } else if (http.directResponse) {
-    if (hasRoute) report.error(p, "HTTP route cannot contain both route and direct response");
+    if (hasRoute) report.error(p, "HTTP route cannot contain both route and direct_response");
+    if (http.fault) report.error(p, "HTTP route cannot contain both fault and direct_response");
     if (http.rewrite)
-      report.error(p, "HTTP route rule cannot contain both rewrite and direct response");
+      report.error(p, "HTTP route rule cannot contain both rewrite and direct_response");
   } else if (!hasRoute) {
-    report.error(p, "HTTP route, redirect or direct response is required");
+    report.error(p, "HTTP route, redirect or direct_response is required");
   }
-}
-
-function isRegex(m: StringMatch | undefined): boolean {
-  return m?.regex !== undefined;
+  if (http.mirror && http.mirrors?.length)
+    report.error(p, "HTTP route cannot contain both mirror and mirrors");
 }
 
 function checkStringMatchRegex(
@@ -220,69 +214,46 @@ function checkStringMatchRegex(
   errs(report, path, validateRegex(m.regex, where));
 }
 
+/** Envoy's StringMatcher forbids an empty prefix (the URI path matcher allows it). */
+function checkStringMatch(
+  m: StringMatch | undefined,
+  where: string,
+  path: string,
+  report: Report,
+): void {
+  if (m?.prefix === "") {
+    report.error(path, `"${where}": prefix string match should not be empty`);
+    return;
+  }
+  checkStringMatchRegex(m, where, path, report);
+}
+
 /** `@request.auth.claims.x` / `@request.auth.claims[x]` header keys route on JWT claims. */
 export function isJwtClaimKey(name: string): boolean {
   return name.startsWith("@request.auth.claims.") || name.startsWith("@request.auth.claims[");
 }
 
-function checkMatches(http: HTTPRoute, kind: RouteKind, p: string, report: Report): void {
+function checkMatches(http: HTTPRoute, p: string, report: Report): void {
   http.match?.forEach((m, i) => {
     const mp = `${p}.match[${i}]`;
     if (!m) return;
-    if (kind === "independent") {
-      for (const [name, h] of Object.entries(m.headers ?? {})) {
-        if (!h) report.error(`${mp}.headers[${name}]`, `header match ${name} cannot be null`);
-        if (!isJwtClaimKey(name))
-          errs(report, `${mp}.headers[${name}]`, validateHTTPHeaderName(name));
-        checkStringMatchRegex(h, "headers", `${mp}.headers[${name}]`, report);
-      }
-      for (const [name, h] of Object.entries(m.withoutHeaders ?? {})) {
-        if (!isJwtClaimKey(name))
-          errs(report, `${mp}.withoutHeaders[${name}]`, validateHTTPHeaderName(name));
-        checkStringMatchRegex(h, "withoutHeaders", `${mp}.withoutHeaders[${name}]`, report);
-      }
-      for (const f of ["uri", "scheme", "method", "authority"] as const) {
-        checkStringMatchRegex(m[f], f, `${mp}.${f}`, report);
-      }
-      for (const [name, q] of Object.entries(m.queryParams ?? {})) {
-        checkStringMatchRegex(q, "queryParams", `${mp}.queryParams[${name}]`, report);
-      }
-    } else {
-      for (const f of ["uri", "scheme", "method", "authority"] as const) {
-        if (isRegex(m[f])) {
-          report.error(
-            `${mp}.${f}`,
-            `${f === "uri" ? "url" : f} match does not support regex match for delegating`,
-          );
-        }
-      }
-      for (const [name, h] of Object.entries(m.headers ?? {})) {
-        if (isRegex(h))
-          report.error(
-            `${mp}.headers[${name}]`,
-            `header match ${name} does not support regex match for delegating`,
-          );
-        if (!isJwtClaimKey(name))
-          errs(report, `${mp}.headers[${name}]`, validateHTTPHeaderName(name));
-      }
-      for (const [name, q] of Object.entries(m.queryParams ?? {})) {
-        if (isRegex(q)) {
-          report.error(
-            `${mp}.queryParams[${name}]`,
-            `query param match ${name} does not support regex match for delegating`,
-          );
-        }
-      }
-      for (const [name, h] of Object.entries(m.withoutHeaders ?? {})) {
-        if (isRegex(h)) {
-          report.error(
-            `${mp}.withoutHeaders[${name}]`,
-            `withoutHeaders match ${name} does not support regex match for delegating`,
-          );
-        }
-        if (!isJwtClaimKey(name))
-          errs(report, `${mp}.withoutHeaders[${name}]`, validateHTTPHeaderName(name));
-      }
+    for (const [name, h] of Object.entries(m.headers ?? {})) {
+      const hp = `${mp}.headers[${name}]`;
+      if (!h) report.error(hp, `header match ${name} cannot be null`);
+      if (!isJwtClaimKey(name)) errs(report, hp, validateHTTPHeaderName(name));
+      checkStringMatch(h, "headers", hp, report);
+    }
+    for (const [name, h] of Object.entries(m.withoutHeaders ?? {})) {
+      const hp = `${mp}.withoutHeaders[${name}]`;
+      if (!isJwtClaimKey(name)) errs(report, hp, validateHTTPHeaderName(name));
+      // `regex: "*"` is not RE2 here: it means "present".
+      if (h && h.regex !== "*") checkStringMatch(h, "withoutHeaders", hp, report);
+    }
+    checkStringMatchRegex(m.uri, "uri", `${mp}.uri`, report);
+    for (const f of ["scheme", "method", "authority"] as const)
+      checkStringMatch(m[f], f, `${mp}.${f}`, report);
+    for (const [name, q] of Object.entries(m.queryParams ?? {})) {
+      checkStringMatch(q, "queryParams", `${mp}.queryParams[${name}]`, report);
     }
     if (m.port !== undefined && m.port !== 0) errs(report, `${mp}.port`, validatePort(m.port));
     errs(report, `${mp}.sourceLabels`, ...validateLabels(m.sourceLabels));

@@ -93,7 +93,7 @@ ${route}`,
 `,
     errors: [
       "spec.http[0]: HTTP route cannot contain both route and redirect",
-      "spec.http[1]: HTTP route, redirect or direct response is required",
+      "spec.http[1]: HTTP route, redirect or direct_response is required",
     ],
   },
   {
@@ -317,7 +317,7 @@ ${route}`,
     ],
   },
   {
-    name: "delegate VS: no gateways, tls or tcp; no nested delegate; no regex",
+    name: "delegate VS: no gateways, tls or tcp; no nested delegate (regex matches are fine)",
     yaml: `  gateways: [mesh]
   http:
   - match: [{uri: {regex: "/a.*"}}]
@@ -329,8 +329,7 @@ ${route}`,
       "spec.gateways: delegate virtual service must have no gateways specified",
       "spec.tcp: delegate virtual service must have no tcp route specified",
       "spec.http[0].delegate: delegate HTTP route cannot contain delegate",
-      "spec.http[0]: HTTP route, redirect or direct response is required",
-      "spec.http[0].match[0].uri: url match does not support regex match for delegating",
+      "spec.http[0]: HTTP route, redirect or direct_response is required",
     ],
   },
   {
@@ -446,5 +445,38 @@ ${route}`,
     warnings: [
       'spec.http[1].match[0]: virtualService rule #1 match #0 of prefix /debugs is not used (duplicate/overlapping match in rule #0 of prefix /debug on "debug")',
     ],
+  },
+  {
+    name: "direct_response conflicts; mirror and mirrors",
+    yaml: `  hosts: [reviews]
+  http:
+  - directResponse: {status: 503}
+    redirect: {uri: /x}
+  - directResponse: {status: 503}
+    fault: {abort: {httpStatus: 500}}
+    route: [{destination: {host: reviews}}]
+  - mirror: {host: a}
+    mirrors: [{destination: {host: b}}]
+    route: [{destination: {host: reviews}}]
+`,
+    errors: [
+      "spec.http[0]: HTTP route rule cannot contain both direct_response and redirect",
+      "spec.http[1]: HTTP route cannot contain both route and direct_response",
+      "spec.http[1]: HTTP route cannot contain both fault and direct_response",
+      "spec.http[2]: HTTP route cannot contain both mirror and mirrors",
+    ],
+  },
+  {
+    name: "empty prefixes: fine for uri, not for other string matches",
+    yaml: `  hosts: [reviews]
+  http:
+  - match:
+    - uri: {prefix: ""}
+      method: {prefix: ""}
+      withoutHeaders:
+        x-debug: {regex: "*"}
+    route: [{destination: {host: reviews}}]
+`,
+    errors: ['spec.http[0].match[0].method: "method": prefix string match should not be empty'],
   },
 ]);
