@@ -216,10 +216,14 @@ export class HttpConnectionManager {
       );
       h2 = head.toString("latin1").startsWith(preface);
     }
-    // a peeked socket is paused with its bytes unshifted; the codec's data listener takes them
-    if ("remoteAddress" in socket && !(socket instanceof TLSSocket)) (socket as Socket).resume();
+    // A peeked socket is paused with its bytes unshifted. node:http reads them through its data
+    // listener once resumed; node:http2 pulls buffered bytes itself when the session starts and
+    // must not see them emitted as well.
     if (h2) attachHttp2(this.h2, socket, info);
-    else attachHttp1(this.h1, socket, info);
+    else {
+      if ("remoteAddress" in socket && !(socket instanceof TLSSocket)) (socket as Socket).resume();
+      attachHttp1(this.h1, socket, info);
+    }
   }
 
   /** Starts draining: HTTP/1 responses get Connection: close, HTTP/2 sessions GOAWAY. */
