@@ -1,7 +1,7 @@
 // Control-plane push benchmark (`node bench/pilot/push.ts [--services 1000] [--endpoints 10]
 // [--clients 500]`): a mesh of S services × E endpoints, C connected SotW clients in child
 // processes; measures the initial full push, a one-service change to the last ACK, a mesh-wide
-// change to the last ACK, and the pilot's memory. Writes bench/results/pilot-push.json.
+// change to the last ACK, and the pilot's memory. Writes bench/results/pilot-push-{sotw,delta}.json (`--delta` for delta clients).
 
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     endpoints: { type: "string", default: "10" },
     clients: { type: "string", default: "500" },
     procs: { type: "string", default: "4" },
+    delta: { type: "boolean", default: false },
   },
 });
 const S = Number(values.services);
@@ -109,7 +110,15 @@ const procs = Array.from({ length: P }, (_, i) => {
   const n = Math.min(per, C - i * per);
   return spawn(
     process.execPath,
-    [`${HERE}ads-clients.ts`, String(xdsPort), String(n), String(i * per), String(S), String(NS)],
+    [
+      `${HERE}ads-clients.ts`,
+      String(xdsPort),
+      String(n),
+      String(i * per),
+      String(S),
+      String(NS),
+      values.delta ? "1" : "0",
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
@@ -179,6 +188,7 @@ try {
     services: S,
     endpointsPerService: E,
     clients: C,
+    protocol: values.delta ? "delta" : "sotw",
     debounceMs: 100,
     initialSyncMs: Math.round(initialMs),
     oneServiceChangeToLastAckMs: Math.round(oneServiceMs),
@@ -191,7 +201,10 @@ try {
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   mkdirSync(`${HERE}../results`, { recursive: true });
-  writeFileSync(`${HERE}../results/pilot-push.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    `${HERE}../results/pilot-push-${values.delta ? "delta" : "sotw"}.json`,
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
 } finally {
   for (const p of procs) p.kill("SIGTERM");
   await pilot.stop();

@@ -62,6 +62,11 @@ export async function pushSotw(
   const prepared = [...generated].map(([name, r]) => ctx.cache.prepare(typeUrl, name, r));
   const hashes = new Map(prepared.map((p) => [p.name, p.hash]));
   if (!force && sameHashes(w.sent, hashes)) return false;
+  // RDS and EDS are not state-of-the-world types: a push may carry only what changed.
+  const send =
+    force || isWildcardType(typeUrl)
+      ? prepared
+      : prepared.filter((p) => w.sent.get(p.name) !== p.hash);
   const nonce = ctx.nextNonce();
   const version = ctx.version();
   w.nonce = nonce;
@@ -71,10 +76,10 @@ export async function pushSotw(
     version_info: version,
     type_url: typeUrl,
     nonce,
-    resources: prepared.map((p) => p.any),
+    resources: send.map((p) => p.any),
     control_plane: { identifier: ctx.identifier },
   });
-  ctx.onSent(conn, typeUrl, prepared.length);
+  ctx.onSent(conn, typeUrl, send.length);
   return true;
 }
 
