@@ -6,6 +6,7 @@ import { cpus, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBackend } from "./lib/backends.ts";
+import { benchMesh, type ControlPlaneRow, controlPlaneTable } from "./lib/control-plane.ts";
 import { mastLoad } from "./lib/generators.ts";
 import {
   cpuNs,
@@ -25,7 +26,7 @@ import {
   updateReadme,
   writeResults,
 } from "./lib/results.ts";
-import { ensureDir, type RunningSystem, SYSTEMS } from "./lib/systems.ts";
+import { ensureDir, pilotUnavailable, type RunningSystem, SYSTEMS } from "./lib/systems.ts";
 import { SCENARIOS, type Scenario } from "./scenarios.ts";
 
 const BENCH = fileURLToPath(new URL("./", import.meta.url));
@@ -42,7 +43,7 @@ const { values: args } = parseArgs({
 
 const quick = args.quick ?? false;
 const durationSec = Number(args.duration ?? (quick ? 3 : 20));
-const warmupSec = quick ? 1 : 3;
+const warmupSec = quick ? 0.5 : 3;
 /** Noisy rows are measured again, up to this many times in all; the quietest attempt is kept. */
 const ATTEMPTS = quick ? 1 : 3;
 const notes: string[] = [];
@@ -230,9 +231,38 @@ if (noisy.length) {
     `other processes on this shared machine used more than a quarter of a core during: ${noisy.join(", ")}; read those rows with care`,
   );
 }
-notes.push(
-  "control plane (synthetic meshes of 100/1,000/5,000 services, 100-1,000 ADS clients, push-to-ACK times): pending, `mast pilot` has not landed",
-);
+// Control plane: `mast pilot` with synthetic meshes and a pool of real ADS clients.
+const MESHES: readonly [number, number][] = quick
+  ? [[100, 50]]
+  : [
+      [100, 100],
+      [1000, 100],
+      [1000, 1000],
+      [5000, 100],
+    ];
+const cpRows: ControlPlaneRow[] = [];
+const meshes = MESHES.filter(([sv, px]) => !only || only.includes(`xds-${sv}svc-${px}proxies`));
+if (meshes.length && (!systemFilter || systemFilter.includes("pilot"))) {
+  const reason = pilotUnavailable();
+  if (reason) notes.push(`control plane: left out, ${reason}`);
+  for (const [services, proxies] of reason ? [] : meshes) {
+    const row = await benchMesh(
+      dir,
+      services,
+      proxies,
+      { clients: genCpus, pilot: proxyCpus },
+      { date, mode },
+      notes,
+    );
+    if (row) {
+      cpRows.push(row);
+      log(
+        `${row.scenario}: one-service push ${row.push_ms} ms, full push ${row.full_push_ms} ms, sync ${row.initial_sync_ms} ms, RSS ${row.rss_mb} MB`,
+      );
+    }
+  }
+  stopAllSync();
+}
 
 // Rows in scenario order, then system order, whatever order they ran in.
 const order = (r: Row) =>
@@ -254,8 +284,7 @@ const section = [
   `Run: ${date}, ${mode} (\`npm run bench${quick ? " -- --quick" : ""}\`), ${info.machine}.`,
   `Placement: ${info.placement}.`,
   "",
-  table,
-  "",
+  ...(rows.length ? [table, ""] : []),
   ...(ratios
     ? [
         "Against the peers in the same run (CPU ratio to haproxy; latency added over direct):",
@@ -264,12 +293,21 @@ const section = [
         "",
       ]
     : []),
+  ...(cpRows.length
+    ? [
+        "Control plane (`mast pilot` pinned like a proxy; ADS clients in one process on the generator core; push times run from the file write to the last client's ACK and include the 100 ms debounce):",
+        "",
+        controlPlaneTable(cpRows),
+        "",
+      ]
+    : []),
   "Notes:",
   ...notes.map((n) => `- ${n}`),
 ].join("\n");
 process.stdout.write(`\n${section}\n`);
-const written = writeResults(ensureDir(`${BENCH}results`), info, rows);
-if (!args["no-readme"] && rows.length > 0) updateReadme(`${BENCH}README.md`, section);
+const written = writeResults(ensureDir(`${BENCH}results`), info, [...rows, ...cpRows]);
+if (!args["no-readme"] && rows.length + cpRows.length > 0)
+  updateReadme(`${BENCH}README.md`, section);
 log(
   `wrote ${written.length} files to bench/results/${args["no-readme"] ? "" : " and the table to bench/README.md"}`,
 );

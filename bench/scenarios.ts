@@ -61,7 +61,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "http1-1k-max-wrk",
     title: "HTTP/1.1 keep-alive, 1 KiB, maximum rate, 16 conns (wrk -t1, check on mast load)",
     systems: ONE,
-    quickSystems: ["direct", "mast", "haproxy"],
+    quickSystems: ["direct"],
     tool: "wrk",
     protocol: "http1",
     measure: (a) => wrk(a.cpus, url(a.ports.http1), 16, a.durationSec),
@@ -174,7 +174,7 @@ export const SCENARIOS: readonly Scenario[] = [
       name: `http1-1k-rate1000-svc${services}`,
       title: `HTTP/1.1 keep-alive, 1 KiB, 1,000 rps, 16 conns, to one of ${services} services of config (10 endpoints each)`,
       systems: ["direct", "mast", "haproxy", "nginx"],
-      quickSystems: services === 1000 ? ["mast", "haproxy", "nginx"] : [],
+      quickSystems: services === 1000 ? ["mast", "haproxy"] : [],
       services,
       protocol: "http1",
       measure: (a) =>

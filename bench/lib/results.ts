@@ -90,7 +90,11 @@ export function ratiosTable(rows: readonly Row[]): string {
   ].join("\n");
 }
 
-export function writeResults(dir: string, info: RunInfo, rows: readonly Row[]): string[] {
+export function writeResults(
+  dir: string,
+  info: RunInfo,
+  rows: readonly { scenario: string }[],
+): string[] {
   const written: string[] = [];
   for (const s of [...new Set(rows.map((r) => r.scenario))]) {
     const file = `${dir}/${info.date}-${s}.json`;

@@ -177,3 +177,11 @@ export function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** Control-plane rows need `mast pilot --config-dir DIR`. */
+export function pilotUnavailable(): string | undefined {
+  const r = spawnSync(MAST_BIN, ["pilot", "--help"], { encoding: "utf8", timeout: 30_000 });
+  return r.status === 0 && r.stdout.includes("--config-dir")
+    ? undefined
+    : "`mast pilot --config-dir DIR` is not on this checkout yet";
+}

@@ -1,0 +1,189 @@
+// Control-plane benchmark: `mast pilot` serving a synthetic mesh (N services with 10 endpoints
+// each, one file per service) to P real ADS clients in a separate process. Measures the initial
+// sync, a one-service change (an endpoint added: EDS) and a full push (a service added: CDS and
+// LDS), each from the file write to the last client's ACK, plus pilot's RSS and CPU.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { cpuNs, freePort, rssMb, startPinned, stop, tree, waitPort } from "./procs.ts";
+import { MAST_BIN } from "./systems.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const NODE = `${ROOT}node_modules/node/bin/node`;
+const now = () => Number(process.hrtime.bigint());
+
+export interface ControlPlaneRow {
+  readonly scenario: string;
+  readonly services: number;
+  readonly proxies: number;
+  /** One-service change (endpoint added) to the last proxy's ACK. */
+  readonly push_ms: number | null;
+  /** Service added (CDS + every proxy) to the last proxy's ACK. */
+  readonly full_push_ms: number | null;
+  readonly rss_mb: number;
+  /** From the first connection to every proxy holding CDS, EDS and LDS. */
+  readonly initial_sync_ms: number | null;
+  /** pilot CPU for the initial sync and both pushes. */
+  readonly cpu_ms: number;
+  readonly date: string;
+  readonly mode: "quick" | "full";
+}
+
+function serviceYaml(i: number, extraEndpoint = false): string {
+  const ip = (n: number) => `10.${100 + ((i >> 8) & 127)}.${i & 255}.${n}`;
+  const endpoints = Array.from(
+    { length: extraEndpoint ? 11 : 10 },
+    (_, n) => `  - addresses: ["${ip(n + 1)}"]\n    conditions: { ready: true }\n`,
+  ).join("");
+  return `apiVersion: v1
+kind: Service
+metadata: { name: svc-${i}, namespace: default }
+spec:
+  selector: { app: svc-${i} }
+  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: svc-${i}-x1, namespace: default, labels: { kubernetes.io/service-name: svc-${i} } }
+addressType: IPv4
+ports: [{ name: http, port: 8080, protocol: TCP }]
+endpoints:
+${endpoints}`;
+}
+
+class ClientPool {
+  readonly child: ChildProcess;
+  private readonly lines: Record<string, number>[] = [];
+  private waiter: (() => void) | undefined;
+
+  constructor(cpus: string, port: number, count: number) {
+    this.child = spawn(
+      "taskset",
+      ["-c", cpus, NODE, `${ROOT}bench/tools/ads-clients.ts`, String(port), String(count)],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
+    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+      this.lines.push(JSON.parse(line) as Record<string, number>);
+      this.waiter?.();
+    });
+  }
+
+  async next(key: string, timeoutMs: number): Promise<Record<string, number> | undefined> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.lines.findIndex((l) => key in l);
+      if (i >= 0) return this.lines.splice(i, 1)[0];
+      const left = end - Date.now();
+      if (left <= 0 || this.child.exitCode !== null) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  send(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.pid) process.kill(this.child.pid, "SIGTERM");
+  }
+}
+
+/** Runs one mesh size; problems go to `notes`. */
+export async function benchMesh(
+  dir: string,
+  services: number,
+  proxies: number,
+  cpus: { clients: string; pilot: string },
+  meta: { date: string; mode: "quick" | "full" },
+  notes: string[],
+): Promise<ControlPlaneRow | undefined> {
+  const scenario = `xds-${services}svc-${proxies}proxies`;
+  const configDir = `${dir}/mesh-${services}`;
+  mkdirSync(configDir, { recursive: true });
+  for (let i = 0; i < services; i++) writeFileSync(`${configDir}/svc-${i}.yaml`, serviceYaml(i));
+  const xdsPort = await freePort();
+  const args = [
+    "pilot",
+    "--config-dir",
+    configDir,
+    "--xds-address",
+    `127.0.0.1:${xdsPort}`,
+    "--monitoring-address",
+    `127.0.0.1:${await freePort()}`,
+  ];
+  const pilot = startPinned(
+    `pilot-${services}`,
+    cpus.pilot,
+    MAST_BIN,
+    args,
+    `${dir}/pilot-${services}.log`,
+  );
+  let pool: ClientPool | undefined;
+  try {
+    await waitPort(pilot, xdsPort, 120_000);
+    const c0 = cpuNs(tree(pilot.pid));
+    pool = new ClientPool(cpus.clients, xdsPort, proxies);
+    const synced = await pool.next("synced", 180_000);
+    if (!synced) {
+      notes.push(`${scenario}: the ${proxies} clients did not all sync within 180 s`);
+      return undefined;
+    }
+    const change = async (types: string, write: () => void): Promise<number | null> => {
+      pool?.send(`mark ${types}`);
+      if (!(await pool?.next("marked", 10_000))) return null;
+      write();
+      const t = now();
+      const done = await pool?.next("updated", 60_000);
+      return done ? Math.round((done.updated - t) / 1e4) / 100 : null;
+    };
+    const push = await change("ClusterLoadAssignment", () =>
+      writeFileSync(`${configDir}/svc-0.yaml`, serviceYaml(0, true)),
+    );
+    if (push === null)
+      notes.push(`${scenario}: not every client received the one-service change within 60 s`);
+    const full = await change("Cluster", () =>
+      writeFileSync(`${configDir}/svc-${services}.yaml`, serviceYaml(services)),
+    );
+    if (full === null)
+      notes.push(`${scenario}: not every client received the full push within 60 s`);
+    return {
+      scenario,
+      services,
+      proxies,
+      push_ms: push,
+      full_push_ms: full,
+      rss_mb: rssMb(tree(pilot.pid)),
+      initial_sync_ms: Math.round((synced.synced - synced.started) / 1e4) / 100,
+      cpu_ms: Math.round((cpuNs(tree(pilot.pid)) - c0) / 1e6),
+      ...meta,
+    };
+  } catch (err) {
+    notes.push(`${scenario}: failed: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    pool?.stop();
+    await stop(pilot);
+  }
+}
+
+export function controlPlaneTable(rows: readonly ControlPlaneRow[]): string {
+  const f = (v: number | null) => (v === null ? "–" : String(v));
+  return [
+    "| scenario | services | proxies | one-service push ms | full push ms | initial sync ms | pilot CPU ms | pilot RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.services} | ${r.proxies} | ${f(r.push_ms)} | ${f(r.full_push_ms)} | ${f(r.initial_sync_ms)} | ${r.cpu_ms} | ${r.rss_mb} |`,
+    ),
+  ].join("\n");
+}
