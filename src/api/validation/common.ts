@@ -204,7 +204,7 @@ export function checkTargetRef(ref: PolicyTargetReference, path: string, report:
   if (!TARGET_KINDS.has(`${group}/${ref.kind}`)) {
     report.error(
       path,
-      `targetRef must be to one of [Service, networking.istio.io/ServiceEntry, gateway.networking.k8s.io/Gateway] but was ${ref.group ?? ""}/${ref.kind}`,
+      `targetRef must be to one of [Service, networking.istio.io/ServiceEntry, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass] but was ${ref.group ?? ""}/${ref.kind}`,
     );
   }
 }

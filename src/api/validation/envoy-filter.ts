@@ -1,12 +1,14 @@
-// EnvoyFilter semantics (istio pkg/config/validation/envoyfilter): targeting, each config patch
+// EnvoyFilter semantics (istio pkg/config/validation/envoyfilter): the standing warning, the
+// selector, and each config patch
 // has applyTo, patch, operation and (except REMOVE) a value; the proxy-version regex compiles;
 // applyTo agrees with the match kind; filter/sub-filter matches name what they match. The patch
 // value is not checked against Envoy's protos (Istio does so with its Go proto registry).
 
+import { RE2JS } from "re2js";
 import type { Report } from "../diagnostic.ts";
 import type { Resource } from "../resource.ts";
 import type { EnvoyFilterSpec } from "../types/envoy-filter.ts";
-import { checkSelectorLabels, checkTargetRef, validateRegex } from "./common.ts";
+import { checkSelectorLabels } from "./common.ts";
 
 const LISTENER_CLASS = new Set(["LISTENER", "FILTER_CHAIN", "NETWORK_FILTER", "HTTP_FILTER"]);
 const ROUTE_CLASS = new Set(["ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE"]);
@@ -14,18 +16,31 @@ const HCM = new Set([
   "envoy.filters.network.http_connection_manager",
   "envoy.http_connection_manager",
 ]);
+/** Old filter names Envoy still resolves (istio xds.ReverseDeprecatedFilterNames, the common ones). */
+const DEPRECATED_NAMES: Record<string, string> = {
+  "envoy.http_connection_manager": "envoy.filters.network.http_connection_manager",
+  "envoy.tcp_proxy": "envoy.filters.network.tcp_proxy",
+  "envoy.router": "envoy.filters.http.router",
+  "envoy.cors": "envoy.filters.http.cors",
+  "envoy.fault": "envoy.filters.http.fault",
+  "envoy.lua": "envoy.filters.http.lua",
+};
 
 export function validateEnvoyFilter(r: Resource<EnvoyFilterSpec>, report: Report): void {
   const ef = r.spec;
-  if (ef.workloadSelector && ef.targetRefs?.length) {
-    report.error("spec", "only one of targetRefs or workloadSelector can be set");
-  }
+  report.warning(
+    "spec",
+    "EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.",
+  );
   if (ef.workloadSelector) {
     checkSelectorLabels(ef.workloadSelector.labels, "spec.workloadSelector.labels", report);
+    if (Object.keys(ef.workloadSelector.labels ?? {}).length === 0) {
+      report.warning(
+        "spec.workloadSelector",
+        "Envoy filter: workload selector specified without labels, will be applied to all services in namespace",
+      );
+    }
   }
-  ef.targetRefs?.forEach((t, i) => {
-    checkTargetRef(t, `spec.targetRefs[${i}]`, report);
-  });
   ef.configPatches?.forEach((cp, i) => {
     const p = `spec.configPatches[${i}]`;
     if (!cp) {
@@ -54,12 +69,15 @@ export function validateEnvoyFilter(r: Resource<EnvoyFilterSpec>, report: Report
     }
     const version = cp.match?.proxy?.proxyVersion;
     if (version) {
-      const e = validateRegex(version, "proxyVersion");
-      if (e)
+      try {
+        RE2JS.compile(version);
+      } catch (err) {
         report.error(
           `${p}.match.proxy.proxyVersion`,
-          `Envoy filter: invalid regex for proxy version, [${e}]`,
+          `Envoy filter: invalid regex for proxy version, [${(err as Error).message}]`,
         );
+        return;
+      }
     }
     const m = cp.match;
     const objectMatch = m && (m.listener ?? m.routeConfiguration ?? m.cluster ?? m.waypoint);
@@ -107,6 +125,18 @@ export function validateEnvoyFilter(r: Resource<EnvoyFilterSpec>, report: Report
               "Envoy filter: subfilter match has no name to match on",
             );
             return;
+          }
+        }
+        for (const [name, where] of [
+          [filter.name, "name"],
+          [filter.subFilter?.name, "subFilter.name"],
+        ] as const) {
+          const replacement = name ? DEPRECATED_NAMES[name] : undefined;
+          if (replacement) {
+            report.warning(
+              `${fp}.${where}`,
+              `using deprecated filter name "${name}"; use "${replacement}" instead`,
+            );
           }
         }
       }

@@ -30,7 +30,6 @@ function toMap(ms: Record<string, StringMatch> | undefined): Map<string, string>
 }
 
 function collect(
-  route: HTTPRoute,
   m: HTTPMatchRequest,
   path: string,
   routeName: string,
@@ -90,7 +89,7 @@ export function warnOverlappingPrefixes(
     const name = route?.name ? `"${route.name}"` : `#${i}`;
     route?.match?.forEach((m, j) => {
       if (skip(i, j)) return;
-      const pm = collect(route, m, `${p}[${i}].match[${j}]`, name, j);
+      const pm = collect(m, `${p}[${i}].match[${j}]`, name, j);
       if (pm) found.push(pm);
     });
   });

@@ -5,7 +5,6 @@ import type { Report } from "../diagnostic.ts";
 import type { Resource } from "../resource.ts";
 import type { WasmPluginSpec } from "../types/extensions.ts";
 import { checkPolicyTargeting, errs } from "./common.ts";
-import { validatePort } from "./names.ts";
 
 const SCHEMES = new Set(["", "file", "http", "https", "oci"]);
 
@@ -52,7 +51,7 @@ export function validateWasmPlugin(r: Resource<WasmPluginSpec>, report: Report):
     }
     if (env.name.length > 256)
       report.error(`${p}.name`, "env.name field must be less than 255 characters long");
-    if (names.has(env.name)) report.error(`${p}.name`, `duplicate env name: ${env.name}`);
+    if (names.has(env.name)) report.error(`${p}.name`, "duplicate env");
     names.add(env.name);
     if ((env.valueFrom ?? "INLINE") === "HOST" && env.value) {
       report.error(`${p}.value`, "value may only be set when valueFrom is INLINE");
@@ -60,7 +59,13 @@ export function validateWasmPlugin(r: Resource<WasmPluginSpec>, report: Report):
   });
   w.match?.forEach((m, i) => {
     m?.ports?.forEach((port, j) => {
-      errs(report, `spec.match[${i}].ports[${j}].number`, validatePort(port?.number ?? 0));
+      const n = port?.number ?? 0;
+      if (n <= 0 || n > 65535) {
+        report.error(
+          `spec.match[${i}].ports[${j}].number`,
+          `spec.Match[${i}].Ports[${j}] is out of range: ${n}`,
+        );
+      }
     });
   });
 }

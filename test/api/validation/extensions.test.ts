@@ -105,8 +105,8 @@ runCases("extensions.istio.io/v1alpha1", "WasmPlugin", [
       "spec.url: url contains unsupported scheme: ftp",
       "spec.sha256: sha256 field must match [a-f0-9]{64} pattern",
       "spec.vmConfig.env[0].value: value may only be set when valueFrom is INLINE",
-      "spec.vmConfig.env[1].name: duplicate env name: A",
-      "spec.match[0].ports[0].number: port number 0 must be in the range 1..65535",
+      "spec.vmConfig.env[1].name: duplicate env",
+      "spec.match[0].ports[0].number: spec.Match[0].Ports[0] is out of range: 0",
     ],
   },
   {
@@ -145,7 +145,10 @@ runCases("networking.istio.io/v1alpha3", "EnvoyFilter", [
     match: {cluster: {service: reviews.default.svc.cluster.local}}
     patch: {operation: REMOVE}
 `,
-    warnings: [],
+    // Istio warns on every EnvoyFilter.
+    warnings: [
+      "spec: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.",
+    ],
   },
   {
     name: "patch parts required",
@@ -201,13 +204,28 @@ runCases("networking.istio.io/v1alpha3", "EnvoyFilter", [
     patch: {operation: REMOVE}
 `,
     errors: [
-      'spec.configPatches[0].match.proxy.proxyVersion: Envoy filter: invalid regex for proxy version, ["proxyVersion": error parsing regexp: missing closing ): `1.(2`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)]',
-      "spec.configPatches[0].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only",
+      "spec.configPatches[0].match.proxy.proxyVersion: Envoy filter: invalid regex for proxy version, [error parsing regexp: missing closing ): `1.(2`]",
       "spec.configPatches[1].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager",
       "spec.configPatches[2].match.listener.filterChain.filter.name: Envoy filter: filter match has no name to match on",
     ],
     warnings: [
+      "spec: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.",
       "spec.configPatches[2].match.listener.filterChain.filter: Envoy filter: filter match has no effect when used with LISTENER",
+    ],
+  },
+  {
+    name: "deprecated filter names are warnings",
+    yaml: `  configPatches:
+  - applyTo: HTTP_FILTER
+    match:
+      listener: {filterChain: {filter: {name: envoy.http_connection_manager, subFilter: {name: envoy.router}}}}
+    patch: {operation: REMOVE}
+`,
+    errors: [],
+    warnings: [
+      "spec: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.",
+      'spec.configPatches[0].match.listener.filterChain.filter.name: using deprecated filter name "envoy.http_connection_manager"; use "envoy.filters.network.http_connection_manager" instead',
+      'spec.configPatches[0].match.listener.filterChain.filter.subFilter.name: using deprecated filter name "envoy.router"; use "envoy.filters.http.router" instead',
     ],
   },
 ]);

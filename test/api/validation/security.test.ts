@@ -120,7 +120,7 @@ runCases("security.istio.io/v1", "RequestAuthentication", [
     errors: [
       "spec: only one of targetRefs or workloadSelector can be set",
       "spec.targetRefs[0].namespace: targetRef namespace must not be set; cross namespace referencing is not supported",
-      "spec.targetRefs[0]: targetRef must be to one of [Service, networking.istio.io/ServiceEntry, gateway.networking.k8s.io/Gateway] but was /Deployment",
+      "spec.targetRefs[0]: targetRef must be to one of [Service, networking.istio.io/ServiceEntry, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass] but was /Deployment",
     ],
   },
 ]);
