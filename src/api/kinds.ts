@@ -73,10 +73,10 @@ export const KINDS: readonly KindInfo[] = [
   kind(GW, "Gateway", ["v1", "v1beta1"], { short: ["gtw"] }),
   kind(GW, "HTTPRoute", ["v1", "v1beta1"]),
   kind(GW, "GRPCRoute", ["v1"]),
-  kind(GW, "TCPRoute", ["v1alpha2"]),
+  kind(GW, "TCPRoute", ["v1", "v1alpha2"]),
   kind(GW, "TLSRoute", ["v1", "v1alpha2", "v1alpha3"]),
-  kind(GW, "UDPRoute", ["v1alpha2"]),
-  kind(GW, "ReferenceGrant", ["v1", "v1beta1", "v1alpha2"], { short: ["refgrant"] }),
+  kind(GW, "UDPRoute", ["v1", "v1alpha2"]),
+  kind(GW, "ReferenceGrant", ["v1beta1", "v1"], { short: ["refgrant"] }),
   kind(GW, "ListenerSet", ["v1"], { short: ["lset"] }),
   kind(GW, "BackendTLSPolicy", ["v1", "v1alpha3"], {
     plural: "backendtlspolicies",

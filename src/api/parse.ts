@@ -2,7 +2,15 @@
 // origin. Hostile input (alias bombs, deep nesting, duplicate keys, binary data, huge files)
 // yields a Diagnostic, never an exception or unbounded memory.
 
-import { LineCounter, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isMap,
+  isScalar,
+  LineCounter,
+  parseAllDocuments,
+  Scalar,
+  visit,
+} from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
 import { findKind, KINDS, type KindInfo, splitApiVersion } from "./kinds.ts";
 import type { Origin } from "./resource.ts";
@@ -62,6 +70,7 @@ export function parseText(text: string | Uint8Array, file?: string): ParseResult
       problems.push(problem(origin, `malformed YAML${where}: ${firstLine(e.message)}`));
       continue;
     }
+    joinColonScalars(doc, decoded);
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -105,6 +114,28 @@ function decodeText(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * In flow sequences, YAML 1.2 reads `[001:db8::]` as a one-pair map `{"001:db8:": null}`; Go's
+ * YAML (and so Kubernetes and Istio) reads the plain scalar `001:db8::`. IPv6 addresses in
+ * ServiceEntry `addresses` depend on it, so such items become the scalar Go sees.
+ */
+function joinColonScalars(doc: Document, text: string): void {
+  visit(doc, {
+    Seq(_, seq) {
+      if (!seq.flow) return;
+      seq.items = seq.items.map((item) => {
+        if (!isMap(item) || item.items.length !== 1) return item;
+        if (item.range && text[item.range[0]] === "{") return item;
+        const { key, value } = item.items[0]!;
+        const emptyValue = value == null || (isScalar(value) && value.source === "");
+        if (!emptyValue || !isScalar(key) || key.type !== "PLAIN" || !key.range) return item;
+        if (text[key.range[1]] !== ":") return item;
+        return new Scalar(`${key.source}:`);
+      });
+    },
+  });
 }
 
 /** True when `value` nests maps and lists deeper than `limit`; stops walking at the limit. */

@@ -1,20 +1,29 @@
-// Every command group of the CLI; each file registers its commands on the root program.
+// Every command group of the CLI, loaded on demand: `mast version` must not pay for gRPC and
+// the proxy. Each group lists the command names it registers on the root program.
 
 import type { Command } from "commander";
-import { registerAnalyze } from "./analyze.ts";
-import { registerConfig } from "./config.ts";
-import { registerLoad } from "./load.ts";
-import { registerPilot } from "./pilot.ts";
-import { registerProxy } from "./proxy.ts";
-import { registerValidate } from "./validate.ts";
-import { registerVersion } from "./version-cmd.ts";
 
-export const COMMANDS: readonly ((program: Command) => void)[] = [
-  registerPilot,
-  registerAnalyze,
-  registerConfig,
-  registerLoad,
-  registerProxy,
-  registerValidate,
-  registerVersion,
+export interface CommandGroup {
+  readonly names: readonly string[];
+  readonly load: () => Promise<(program: Command) => void>;
+}
+
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ["pilot"], load: async () => (await import("./pilot.ts")).registerPilot },
+  { names: ["proxy"], load: async () => (await import("./proxy.ts")).registerProxy },
+  { names: ["analyze"], load: async () => (await import("./analyze.ts")).registerAnalyze },
+  {
+    names: ["apply", "delete", "get"],
+    load: async () => (await import("./config.ts")).registerConfig,
+  },
+  { names: ["validate"], load: async () => (await import("./validate.ts")).registerValidate },
+  { names: ["load"], load: async () => (await import("./load.ts")).registerLoad },
+  { names: ["version"], load: async () => (await import("./version-cmd.ts")).registerVersion },
 ];
+
+/** The groups needed for `argv`: the named command's group, or all of them (help, errors). */
+export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
+  const first = argv.find((a) => !a.startsWith("-"));
+  const group = COMMAND_GROUPS.find((g) => first !== undefined && g.names.includes(first));
+  return group ? [group] : COMMAND_GROUPS;
+}

@@ -2,7 +2,7 @@
 // codes (0 ok, 1 a command's own failure, 2 usage errors).
 
 import { Command, CommanderError } from "commander";
-import { COMMANDS } from "./commands.ts";
+import { groupsFor } from "./commands.ts";
 import { UsageError } from "./usage.ts";
 import { VERSION } from "./version.ts";
 
@@ -13,7 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of COMMANDS) register(program);
+  const registers = await Promise.all(groupsFor(argv).map((g) => g.load()));
+  for (const register of registers) register(program);
   program.commands.forEach(exitOverrideDeep);
   try {
     await program.parseAsync(argv as string[], { from: "user" });

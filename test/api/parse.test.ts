@@ -119,3 +119,10 @@ describe("identify", () => {
     });
   }
 });
+
+describe("YAML as Kubernetes reads it", () => {
+  it("reads an IPv6 address ending in :: in a flow sequence as a string", () => {
+    const { objects } = parseText("addresses: [1.2.3.4, 001:db8::, {a: 1}, fe80::1]\n");
+    assert.deepEqual(objects[0]!.body.addresses, ["1.2.3.4", "001:db8::", { a: 1 }, "fe80::1"]);
+  });
+});
