@@ -36,9 +36,18 @@ export function analyzeFiles(
   opts: FileAnalysisOptions = {},
 ): FileAnalysis {
   const { objects, problems } = readInputs(inputs);
-  const meshConfig = opts.meshConfigFile
+  const parsedMesh = opts.meshConfigFile
     ? readMeshFile("--mesh-config", opts.meshConfigFile, parseMeshConfig)
     : undefined;
+  const meshConfig = parsedMesh?.config;
+  for (const w of parsedMesh?.warnings ?? []) {
+    problems.push({
+      level: "warning",
+      path: "",
+      message: w,
+      origin: { file: opts.meshConfigFile, doc: 0 },
+    });
+  }
   const meshNetworks = opts.meshNetworksFile
     ? readMeshFile("--mesh-networks", opts.meshNetworksFile, parseMeshNetworks)
     : undefined;
@@ -64,11 +73,7 @@ export function analyzeFiles(
 /** A mesh config or mesh networks file that cannot be used; analysis cannot start without it. */
 export class MeshFileError extends Error {}
 
-function readMeshFile(
-  flag: string,
-  file: string,
-  parse: (text: string) => Record<string, unknown>,
-): Record<string, unknown> {
+function readMeshFile<T>(flag: string, file: string, parse: (text: string) => T): T {
   try {
     return parse(readFileSync(file, "utf8"));
   } catch (err) {

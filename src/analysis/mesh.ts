@@ -1,8 +1,8 @@
 // A narrow reader of MeshConfig and MeshNetworks for the analyzers: the fields they consult,
 // with Istio's defaults. Input is the plain object from a mesh config file (or {}).
 
-import { parse } from "yaml";
-import { parseMeshConfig as parseWithDefaults } from "../api/mesh-config.ts";
+import { parse, stringify } from "yaml";
+import { MeshConfigError, parseMeshConfig as parseWithDefaults } from "../api/mesh-config.ts";
 
 export interface MeshView {
   readonly raw: Readonly<Record<string, unknown>>;
@@ -45,15 +45,34 @@ export function meshView(raw: Record<string, unknown> = {}): MeshView {
   };
 }
 
+export interface ParsedMeshConfig {
+  readonly config: Record<string, unknown>;
+  /** Fields Mast does not know, left out rather than failing the whole analysis. */
+  readonly warnings: readonly string[];
+}
+
 /**
  * Parses a mesh config file (a bare MeshConfig, or the `istio` ConfigMap holding it under
- * `mesh`) and merges it over Istio's defaults; throws MeshConfigError naming a bad field.
+ * `mesh`) and merges it over Istio's defaults. Wrong values throw MeshConfigError naming the
+ * field; fields Mast does not know are dropped with a warning (istioctl would accept them).
  */
-export function parseMeshConfig(text: string): Record<string, unknown> {
+export function parseMeshConfig(text: string): ParsedMeshConfig {
   const doc = record(parse(text));
   const mesh = doc.kind === "ConfigMap" ? record(doc.data).mesh : undefined;
   const meshText = typeof mesh === "string" ? mesh : doc.kind === "ConfigMap" ? "" : text;
-  return { ...parseWithDefaults(meshText) };
+  const fields = { ...record(parse(meshText)) };
+  const warnings: string[] = [];
+  for (;;) {
+    try {
+      const config = { ...parseWithDefaults(Object.keys(fields).length ? stringify(fields) : "") };
+      return { config, warnings };
+    } catch (err) {
+      const unknown = err instanceof MeshConfigError && /unknown field/.test(err.message);
+      if (!unknown || !(err.path in fields)) throw err;
+      warnings.push(`${err.message}; ignored`);
+      delete fields[err.path];
+    }
+  }
 }
 
 /** Parses a MeshNetworks file; accepts a bare object or a ConfigMap holding `meshNetworks`. */

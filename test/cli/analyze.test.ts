@@ -164,6 +164,21 @@ describe("mast analyze", () => {
     assert.equal(runMast(["analyze", "-S", "nonsense", join(dir, "x.yaml")]).code, 2);
   });
 
+  it("warns about mesh config fields it does not know and goes on", () => {
+    writeFileSync(
+      join(dir, "mesh-new.yaml"),
+      "someFutureField: {a: 1}\nrootNamespace: istio-system\n",
+    );
+    const r = runMast([
+      "analyze",
+      "--mesh-config",
+      join(dir, "mesh-new.yaml"),
+      join(dir, "x.yaml"),
+    ]);
+    assert.equal(r.code, 79);
+    assert.match(r.stderr, /someFutureField.*ignored/);
+  });
+
   it("names a bad mesh config file and field", () => {
     writeFileSync(join(dir, "mesh.txt"), "ingressControllerMode: SOMETIMES\n");
     const r = runMast(["analyze", "--mesh-config", join(dir, "mesh.txt"), join(dir, "x.yaml")]);
