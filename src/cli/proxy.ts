@@ -54,7 +54,7 @@ export function registerProxy(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      process.stderr.write(`mast proxy: admin on port ${running.adminPort}\n`);
+      process.stdout.write(`mast proxy: admin on port ${running.adminPort}\n`);
       const shutdown = () => void running.stop().then(() => process.exit(0));
       process.once("SIGTERM", shutdown);
       process.once("SIGINT", shutdown);
