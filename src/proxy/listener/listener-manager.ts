@@ -194,8 +194,7 @@ export class ListenerManager {
       cur &&
       cur.compiled.host === compiled.host &&
       cur.compiled.port === compiled.port &&
-      cur.compiled.bind === compiled.bind &&
-      compiled.port !== 0
+      cur.compiled.bind === compiled.bind
     ) {
       const old = cur.compiled;
       cur.compiled = compiled;
