@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, test } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";
-import { type Backend, HCM, ROUTER, startBackend, startProxy, staticCluster, type TestProxy } from "./helpers.ts";
+import {
+  type Backend,
+  HCM,
+  ROUTER,
+  startBackend,
+  startProxy,
+  staticCluster,
+  type TestProxy,
+} from "./helpers.ts";
 import { ScriptedXds } from "./xds-server.ts";
 
 const listener = (statPrefix: string) => ({
@@ -17,14 +25,27 @@ const listener = (statPrefix: string) => ({
       filters: [
         {
           name: "hcm",
-          typed_config: { "@type": HCM, stat_prefix: statPrefix, rds: { route_config_name: "r", config_source: { ads: {} } }, http_filters: [ROUTER] },
+          typed_config: {
+            "@type": HCM,
+            stat_prefix: statPrefix,
+            rds: { route_config_name: "r", config_source: { ads: {} } },
+            http_filters: [ROUTER],
+          },
         },
       ],
     },
   ],
 });
-const routes = (cluster: string) => ({ name: "r", virtual_hosts: [{ name: "vh", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster } }] }] });
-const cluster = (name: string, port: number, timeout: string) => ({ ...staticCluster(name, port), connect_timeout: timeout });
+const routes = (cluster: string) => ({
+  name: "r",
+  virtual_hosts: [
+    { name: "vh", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster } }] },
+  ],
+});
+const cluster = (name: string, port: number, timeout: string) => ({
+  ...staticCluster(name, port),
+  connect_timeout: timeout,
+});
 
 const xds = new ScriptedXds();
 let a: Backend;
@@ -48,7 +69,9 @@ test("20 listener, route and cluster changes under load: zero failed requests", 
   px = await startProxy(
     {
       node: { id: "sidecar~127.0.0.1~churn.default~default.svc.cluster.local" },
-      dynamic_resources: { ads_config: { api_type: "GRPC", grpc_services: [{ envoy_grpc: { cluster_name: "xds" } }] } },
+      dynamic_resources: {
+        ads_config: { api_type: "GRPC", grpc_services: [{ envoy_grpc: { cluster_name: "xds" } }] },
+      },
       static_resources: { clusters: [staticCluster("xds", xds.port)] },
     },
     300,
@@ -84,8 +107,13 @@ test("20 listener, route and cluster changes under load: zero failed requests", 
   for (let i = 1; i <= 20; i++) {
     await new Promise((r) => setTimeout(r, 100));
     if (i % 3 === 0) xds.set(TYPE_URL.LISTENER, `l${i}`, [listener(`churn${i}`)]);
-    else if (i % 3 === 1) xds.set(TYPE_URL.ROUTE_CONFIGURATION, `r${i}`, [routes(i % 2 ? "B" : "A")]);
-    else xds.set(TYPE_URL.CLUSTER, `c${i}`, [cluster("A", a.port, `${1 + (i % 5)}s`), cluster("B", b.port, "1s")]);
+    else if (i % 3 === 1)
+      xds.set(TYPE_URL.ROUTE_CONFIGURATION, `r${i}`, [routes(i % 2 ? "B" : "A")]);
+    else
+      xds.set(TYPE_URL.CLUSTER, `c${i}`, [
+        cluster("A", a.port, `${1 + (i % 5)}s`),
+        cluster("B", b.port, "1s"),
+      ]);
   }
   await new Promise((r) => setTimeout(r, 400));
   running = false;
