@@ -4,7 +4,7 @@
 
 import { RE2JS } from "re2js";
 import type { Report } from "../diagnostic.ts";
-import type { PolicyTargetReference, WorkloadSelector } from "../types/common.ts";
+import type { PolicyTargetReference, StringMatch, WorkloadSelector } from "../types/common.ts";
 
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
 const UNIT_NS: Record<string, number> = {
@@ -55,6 +55,21 @@ export function validateRegex(re: string, where: string): string | undefined {
   } catch (err) {
     return `"${where}": ${(err as Error).message}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
   }
+}
+
+/** A StringMatch regex: non-empty RE2. */
+export function checkStringMatchRegex(
+  m: StringMatch | undefined,
+  where: string,
+  path: string,
+  report: Report,
+): void {
+  if (m?.regex === undefined) return;
+  if (m.regex === "") {
+    report.error(path, `"${where}": regex string match should not be empty`);
+    return;
+  }
+  errs(report, path, validateRegex(m.regex, where));
 }
 
 const HEADER_NAME = /^[-_A-Za-z0-9]+$/;
