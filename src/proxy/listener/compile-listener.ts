@@ -2,8 +2,8 @@
 // filter chain with its TLS context and terminal network filter (tcp_proxy or HCM). Compiling
 // validates everything, so a bad listener is rejected before any socket changes.
 
-import type { SecureContext, TlsOptions } from "node:tls";
-import tls from "node:tls";
+import type tls from "node:tls";
+import type { TlsOptions } from "node:tls";
 import { TYPE_URL } from "../../envoy/index.ts";
 import type { FilterChain, Listener } from "../config-types.ts";
 import type { ProxyDeps } from "../deps.ts";
@@ -11,11 +11,12 @@ import { parseDurationMs } from "../duration.ts";
 import { compileHcm, HttpConnectionManager } from "../filters/network/http-connection-manager.ts";
 import { TcpProxy } from "../filters/network/tcp-proxy.ts";
 import { downstreamTlsOptions } from "../tls-context.ts";
+import { createTlsTerminator } from "./tls-terminator.ts";
 
 export interface CompiledChain {
   readonly chain: FilterChain;
   readonly name: string;
-  readonly tls: { context: SecureContext; options: TlsOptions } | undefined;
+  readonly tls: { server: tls.Server; options: TlsOptions } | undefined;
   readonly terminal: HttpConnectionManager | TcpProxy;
 }
 
@@ -64,7 +65,7 @@ function compileChain(fc: FilterChain, deps: ProxyDeps, path: string): CompiledC
   const ts = fc.transport_socket?.typed_config;
   if (ts?.["@type"] === TYPE_URL.DOWNSTREAM_TLS_CONTEXT) {
     const options = downstreamTlsOptions(ts, deps.secrets, `${path}.transport_socket.typed_config`);
-    tlsCtx = { context: tls.createSecureContext(options), options };
+    tlsCtx = { server: createTlsTerminator(options), options };
   } else if (ts && ts["@type"] !== TYPE_URL.RAW_BUFFER) {
     throw new Error(`${path}.transport_socket: ${ts["@type"]} is not supported`);
   }

@@ -21,6 +21,7 @@ import {
 } from "./compile-listener.ts";
 import { selectFilterChain } from "./filter-chain-match.ts";
 import { peek } from "./peek.ts";
+import { pendingTls } from "./tls-terminator.ts";
 
 export class ActiveListener {
   compiled: CompiledListener;
@@ -133,31 +134,18 @@ export class ActiveListener {
       sni: serverName,
       tls: compiled.tls !== undefined,
     };
-    let conn: Duplex = socket;
-    let negotiated: string | undefined;
-    if (compiled.tls) {
-      const t = new tls.TLSSocket(socket, {
-        isServer: true,
-        secureContext: compiled.tls.context,
-        ALPNProtocols: compiled.tls.options.ALPNProtocols ?? ["h2", "http/1.1"],
-        requestCert: compiled.tls.options.requestCert,
-        rejectUnauthorized: compiled.tls.options.rejectUnauthorized,
-      });
-      t.on("error", () => socket.destroy());
-      socket.resume();
-      const ok = await new Promise<boolean>((res) => {
-        t.once("secure", () => res(true));
-        t.once("close", () => res(false));
-      });
-      if (!ok) return;
-      negotiated = t.alpnProtocol || undefined;
-      conn = t;
-    }
-    if (compiled.terminal instanceof HttpConnectionManager) {
-      void compiled.terminal.handle(conn, info, negotiated);
-    } else {
-      compiled.terminal.handle(conn, info);
-    }
+    const deliver = (conn: Duplex, negotiated: string | undefined) => {
+      if (compiled.terminal instanceof HttpConnectionManager) {
+        void compiled.terminal.handle(conn, info, negotiated);
+      } else {
+        compiled.terminal.handle(conn, info);
+      }
+    };
+    if (!compiled.tls) return deliver(socket, undefined);
+    // The chain's tls.Server (not a bare TLSSocket: only tls.Server sockets work under node:http2)
+    // terminates TLS and reads the unshifted ClientHello itself.
+    pendingTls.set(socket, deliver);
+    compiled.tls.server.emit("connection", socket);
   }
 }
 
