@@ -305,7 +305,12 @@ const section = [
   ...notes.map((n) => `- ${n}`),
 ].join("\n");
 process.stdout.write(`\n${section}\n`);
-const written = writeResults(ensureDir(`${BENCH}results`), info, [...rows, ...cpRows]);
+const written = writeResults(
+  ensureDir(`${BENCH}results`),
+  info,
+  [...rows, ...cpRows],
+  Boolean(only || systemFilter),
+);
 if (!args["no-readme"] && rows.length + cpRows.length > 0)
   updateReadme(`${BENCH}README.md`, section);
 log(

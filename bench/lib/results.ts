@@ -1,7 +1,7 @@
 // Result rows, their files (`bench/results/<date>-<scenario>.json`, `latest.json`) and the
 // Markdown table printed and written into bench/README.md between markers.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 /** One row of latest.json; the first ten fields are the issue's contract, the rest context. */
 export interface Row {
@@ -105,7 +105,14 @@ export function writeResults(
     written.push(file);
   }
   const latest = `${dir}/latest.json`;
-  writeFileSync(latest, `${JSON.stringify(rows, null, 2)}\n`);
+  const key = (r: { scenario: string; system?: string }) => `${r.scenario} ${r.system ?? ""}`;
+  let all: readonly { scenario: string; system?: string }[] = rows;
+  if (merge && existsSync(latest)) {
+    const mine = new Set(rows.map(key));
+    const old = JSON.parse(readFileSync(latest, "utf8")) as { scenario: string; system?: string }[];
+    all = [...old.filter((r) => !mine.has(key(r))), ...rows];
+  }
+  writeFileSync(latest, `${JSON.stringify(all, null, 2)}\n`);
   written.push(latest);
   return written;
 }
