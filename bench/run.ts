@@ -305,14 +305,11 @@ const section = [
   ...notes.map((n) => `- ${n}`),
 ].join("\n");
 process.stdout.write(`\n${section}\n`);
-const written = writeResults(
-  ensureDir(`${BENCH}results`),
-  info,
-  [...rows, ...cpRows],
-  Boolean(only || systemFilter),
-);
-if (!args["no-readme"] && rows.length + cpRows.length > 0)
-  updateReadme(`${BENCH}README.md`, section);
+// the README shows whole runs; a partial run (--only, --systems) only merges into latest.json
+const partial = Boolean(only || systemFilter);
+const written = writeResults(ensureDir(`${BENCH}results`), info, [...rows, ...cpRows], partial);
+const readme = !args["no-readme"] && !partial && rows.length + cpRows.length > 0;
+if (readme) updateReadme(`${BENCH}README.md`, section);
 log(
-  `wrote ${written.length} files to bench/results/${args["no-readme"] ? "" : " and the table to bench/README.md"}`,
+  `wrote ${written.length} files to bench/results/${readme ? " and the table to bench/README.md" : ""}`,
 );

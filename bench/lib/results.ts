@@ -90,10 +90,15 @@ export function ratiosTable(rows: readonly Row[]): string {
   ].join("\n");
 }
 
+/**
+ * Writes one file per scenario and latest.json. A partial run (`merge`: --only or --systems)
+ * replaces its own rows in latest.json and keeps the others.
+ */
 export function writeResults(
   dir: string,
   info: RunInfo,
-  rows: readonly { scenario: string }[],
+  rows: readonly { scenario: string; system?: string }[],
+  merge = false,
 ): string[] {
   const written: string[] = [];
   for (const s of [...new Set(rows.map((r) => r.scenario))]) {
