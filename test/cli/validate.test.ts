@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { ISTIO_CORPUS, MAST_BIN } from "../helpers/paths.ts";
 import { runMast } from "../helpers/run.ts";
 
@@ -57,4 +57,53 @@ describe("mast validate", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("mast validate on hostile input", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mast-hostile-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const bomb = [
+    "a: &a [x,x,x,x,x,x,x,x,x]",
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]",
+    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]",
+    "f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]",
+  ].join("\n");
+  const bigValue = "x".repeat(5 * 1024 * 1024);
+  const cases: [string, string | Buffer, number, RegExp][] = [
+    ["malformed.yaml", "kind: [unclosed\n", 1, /malformed YAML/],
+    [
+      "unknown-kind.yaml",
+      "apiVersion: v1\nkind: Frob\nmetadata: {name: x}\n",
+      1,
+      /unknown kind "Frob"/,
+    ],
+    [
+      "wrong-version.yaml",
+      "apiVersion: networking.istio.io/v9\nkind: VirtualService\nmetadata: {name: x}\n",
+      1,
+      /not served/,
+    ],
+    ["binary.yaml", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff]), 1, /not text/],
+    ["bomb.yaml", bomb, 1, /alias/i],
+    ["deep.yaml", `a: ${"[".repeat(100_000)}${"]".repeat(100_000)}`, 1, /nest|malformed/],
+    ["dup.yaml", "apiVersion: v1\nkind: Namespace\nkind: Pod\n", 1, /unique|duplicate/i],
+    [
+      "five-mb.yaml",
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: default}\ndata: {blob: ${bigValue}}\n`,
+      0,
+      /1 valid, 0 invalid/,
+    ],
+  ];
+  for (const [file, content, code, expected] of cases) {
+    it(`${file}: exit ${code} with a clear message, no crash`, () => {
+      const path = join(dir, file);
+      writeFileSync(path, content);
+      const r = runMast(["validate", "-f", path]);
+      assert.equal(r.code, code, r.stdout + r.stderr);
+      assert.match(r.stdout, expected);
+      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
+    });
+  }
 });
