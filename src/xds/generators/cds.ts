@@ -68,7 +68,8 @@ export function outboundCluster(
       break;
     case "DNSLB":
     case "DNSRoundRobinLB":
-      cluster.type = svc.resolution === "DNSLB" ? "STRICT_DNS" : "LOGICAL_DNS";
+      // gRPC clients know LOGICAL_DNS only.
+      cluster.type = svc.resolution === "DNSLB" && !grpc ? "STRICT_DNS" : "LOGICAL_DNS";
       cluster.dns_lookup_family = "V4_ONLY";
       cluster.dns_refresh_rate = duration(push.mesh.dnsRefreshRate) ?? "60s";
       cluster.respect_dns_ttl = true;

@@ -290,7 +290,7 @@ function translateRoute(
     out.direct_response = dr;
   } else {
     out.route = routeAction(r, m, ctx);
-    if (!grpc) out.decorator = { operation: `${host}:${ctx.port}/*` };
+    if (!grpc) out.decorator = { operation: routeOperation(r, ctx, host) };
   }
   headerOps(mergeHeaders(r.headers, r.route?.length === 1 ? r.route[0].headers : undefined), out);
   const fault = faultConfig(r);
@@ -299,6 +299,14 @@ function translateRoute(
   if (cors) perFilter["envoy.filters.http.cors"] = cors;
   if (Object.keys(perFilter).length) out.typed_per_filter_config = perFilter;
   return out;
+}
+
+/** Istio's tracing operation: the (first) destination's `host:port/*`. */
+function routeOperation(r: HTTPRoute, ctx: RouteContext, host: string): string {
+  const d = r.route?.[0]?.destination;
+  if (!d) return `${host}:${ctx.port}/*`;
+  const cluster = destinationCluster(d, ctx).split("|");
+  return `${d.host}:${cluster[1]}/*`;
 }
 
 function routeAction(r: HTTPRoute, m: HTTPMatchRequest | undefined, ctx: RouteContext): Json {
