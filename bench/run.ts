@@ -76,13 +76,19 @@ for (const s of scenarios) {
     );
 }
 
-const backend = await startBackend(dir, genCpus);
-if (backend.http !== "nginx")
+// a control-plane-only run (--only xds-...) needs no backend
+const backend =
+  scenarios.length > 0
+    ? await startBackend(dir, genCpus)
+    : { ports: { http1: 0, h2: 0, grpc: 0, tcp: 0 }, procs: [], http: "none" };
+if (backend.http === "node:http")
   notes.push("backend: nginx is missing, node:http serves HTTP instead");
 const backendPids = backend.procs.flatMap((p) => tree(p.pid));
-log(
-  `backend up (${backend.http}, gRPC echo, TCP source) on cpu ${genCpus}; proxies on cpu ${proxyCpus}`,
-);
+if (scenarios.length > 0) {
+  log(
+    `backend up (${backend.http}, gRPC echo, TCP source) on cpu ${genCpus}; proxies on cpu ${proxyCpus}`,
+  );
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
