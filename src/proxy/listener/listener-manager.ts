@@ -69,6 +69,9 @@ export class ActiveListener {
 
   accept(socket: net.Socket): void {
     socket.on("error", () => undefined);
+    // small header/body writes must not wait for delayed ACKs (Nagle)
+    socket.setNoDelay(true);
+    socket.setNoDelay(true);
     this.stat("downstream_cx_total").inc();
     const orig = { ip: socket.localAddress ?? "", port: socket.localPort ?? 0 };
     if (this.compiled.useOriginalDst) {
