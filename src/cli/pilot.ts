@@ -7,7 +7,7 @@ import { Pilot } from "../xds/pilot.ts";
 import { UsageError } from "./usage.ts";
 
 interface PilotFlags {
-  readonly configDir?: string;
+  readonly configDir: string[];
   readonly xdsAddress: string;
   readonly port?: string;
   readonly monitoringAddress: string;
@@ -23,7 +23,12 @@ export function registerPilot(program: Command): void {
     .description(
       "run the control plane: serve Envoy xDS (ADS, SotW and delta) from a config directory",
     )
-    .option("--config-dir <dir>", "directory of Istio and Kubernetes YAML to serve (watched)")
+    .option(
+      "--config-dir <dir>",
+      "directory of Istio and Kubernetes YAML to serve, watched (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option("--xds-address <host:port>", "xDS (ADS) listen address", "0.0.0.0:15010")
     .option("--port <port>", "xDS port (shorthand for --xds-address 0.0.0.0:<port>)")
     .option("--monitoring-address <host:port>", "monitoring listen address", ":15014")

@@ -12,7 +12,8 @@ import { MonitoringServer } from "./monitoring.ts";
 import { DiscoveryServer } from "./server.ts";
 
 export interface PilotOptions {
-  readonly configDir?: string;
+  /** One directory, or several (e.g. mesh config and cluster state) watched side by side. */
+  readonly configDir?: string | readonly string[];
   /** `host:port`; port 0 for an ephemeral port. */
   readonly xdsAddress?: string;
   /** `host:port` or `:port`; undefined to run without monitoring. */
@@ -45,7 +46,7 @@ export class Pilot {
   readonly server: DiscoveryServer;
   readonly #opts: PilotOptions;
   readonly #debouncer: Debouncer<readonly ChangeEvent[]>;
-  #source: DirSource | undefined;
+  readonly #sources: DirSource[] = [];
   #monitoring: MonitoringServer | undefined;
   #unsubscribe: (() => void) | undefined;
   /** Time of the last config change seen, for push latency. */
@@ -68,11 +69,11 @@ export class Pilot {
   }
 
   async start(): Promise<PilotAddresses> {
-    if (this.#opts.configDir) {
-      this.#source = new DirSource(this.#opts.configDir, this.store, {
-        onProblems: this.#opts.onProblems,
-      });
-      const problems = this.#source.start();
+    const dirs = this.#opts.configDir === undefined ? [] : [this.#opts.configDir].flat();
+    for (const dir of dirs) {
+      const source = new DirSource(dir, this.store, { onProblems: this.#opts.onProblems });
+      this.#sources.push(source);
+      const problems = source.start();
       if (problems.length) this.#opts.onProblems?.(problems);
     }
     this.server.update(this.#build(), {
@@ -113,7 +114,7 @@ export class Pilot {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#debouncer.stop();
-    this.#source?.stop();
+    for (const s of this.#sources) s.stop();
     await this.#monitoring?.close();
     await this.server.close();
   }

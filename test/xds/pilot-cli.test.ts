@@ -21,6 +21,7 @@ status: {podIP: 10.1.4.10}
 
 describe("mast pilot (process)", () => {
   let dir: string;
+  let cluster: string;
   let proc: ChildProcess;
   let xdsPort = 0;
   let monPort = 0;
@@ -30,11 +31,15 @@ describe("mast pilot (process)", () => {
     dir = mkdtempSync(join(tmpdir(), "mast-pilot-"));
     copyFileSync(`${BOOKINFO}platform/kube/bookinfo.yaml`, join(dir, "bookinfo.yaml"));
     copyFileSync(`${BOOKINFO}networking/destination-rule-all.yaml`, join(dir, "dr.yaml"));
-    writeFileSync(join(dir, "pods.yaml"), POD);
+    // Cluster state in a second watched directory.
+    cluster = mkdtempSync(join(tmpdir(), "mast-pilot-cluster-"));
+    writeFileSync(join(cluster, "pods.yaml"), POD);
     proc = spawn(MAST_BIN, [
       "pilot",
       "--config-dir",
       dir,
+      "--config-dir",
+      cluster,
       "--xds-address",
       "127.0.0.1:0",
       "--monitoring-address",
@@ -62,6 +67,7 @@ describe("mast pilot (process)", () => {
     client?.close();
     if (proc.pid && proc.exitCode === null) process.kill(proc.pid, "SIGTERM");
     rmSync(dir, { recursive: true, force: true });
+    rmSync(cluster, { recursive: true, force: true });
   });
 
   it("serves the directory over ADS and the monitoring endpoints", async () => {
@@ -89,6 +95,10 @@ describe("mast pilot (process)", () => {
       proxyId: string;
     }[];
     assert.equal(syncz[0].proxyId, PRODUCTPAGE_NODE.id);
+    // The pod from the second directory is known: the proxy has its inbound listener.
+    client.send({ type_url: TYPE_URL.CLUSTER });
+    const cds = await client.expect(10_000);
+    assert.ok(decoded(cds).some((c) => c.name === "inbound|9080||"));
     const dump = (await (
       await fetch(`http://127.0.0.1:${monPort}/debug/config_dump?proxyID=productpage-v1-0.default`)
     ).json()) as { configs: { type: string; resources: unknown[] }[] };
