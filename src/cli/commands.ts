@@ -18,6 +18,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   { names: ["validate"], load: async () => (await import("./validate.ts")).registerValidate },
   { names: ["load"], load: async () => (await import("./load.ts")).registerLoad },
+  { names: ["up", "down", "logs"], load: async () => (await import("./up.ts")).registerUp },
   { names: ["version"], load: async () => (await import("./version-cmd.ts")).registerVersion },
 ];
 

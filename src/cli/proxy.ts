@@ -12,6 +12,7 @@ interface ProxyFlags {
   readonly readinessPort?: string;
   readonly drainTimeS?: string;
   readonly xdsAddress?: string;
+  readonly bindAddress?: string;
 }
 
 function port(v: string | undefined, flag: string): number | undefined {
@@ -33,6 +34,10 @@ export function registerProxy(program: Command): void {
       "readiness port for /healthz/ready (default 15021, -1 disables)",
     )
     .option("--drain-time-s <seconds>", "how long replaced listeners drain", "45")
+    .option(
+      "--bind-address <ip>",
+      "address the admin and readiness servers bind (a pod IP when several proxies share a host)",
+    )
     .addOption(
       new Option("--xds-address <host:port>", "ADS server, overriding the bootstrap's ADS cluster"),
     )
@@ -46,6 +51,7 @@ export function registerProxy(program: Command): void {
           readinessPort: port(flags.readinessPort, "--readiness-port"),
           drainTimeMs: Number(flags.drainTimeS ?? 45) * 1000,
           xdsAddress: flags.xdsAddress,
+          adminHost: flags.bindAddress,
           onQuit: () => process.exit(0),
         });
       } catch (e) {

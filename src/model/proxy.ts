@@ -23,6 +23,10 @@ export interface MeshProxy {
   readonly locality: Locality;
   readonly workload?: Workload;
   readonly istioVersion: string;
+  /** `NONE` when nothing is captured (Istio's INTERCEPTION_MODE): listeners bind the pod IP. */
+  readonly interceptionMode?: string;
+  /** Without capture, where the application listens (Sidecar `ingress[].defaultEndpoint`). */
+  readonly appIP?: string;
 }
 
 /** The subset of an Envoy `config.core.v3.Node` the model reads. */
@@ -81,5 +85,7 @@ export function proxyFromNode(node: NodeInfo, registry?: Registry): MeshProxy {
     locality,
     workload,
     istioVersion: str("ISTIO_VERSION") ?? "",
+    interceptionMode: str("INTERCEPTION_MODE"),
+    appIP: str("MAST_APP_IP"),
   };
 }

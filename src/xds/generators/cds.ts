@@ -25,6 +25,7 @@ import {
 } from "./common.ts";
 import { dnsLoadAssignment } from "./eds.ts";
 import { inboundPorts } from "./inbound.ts";
+import { isLocalMode, localInboundCluster } from "./local.ts";
 
 export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
   const grpc = proxy.generator === "grpc";
@@ -45,7 +46,15 @@ export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
   if (proxy.type === "sidecar") {
     out.push(inboundPassthrough(push));
     for (const ip of inboundPorts(proxy, push))
-      out.push(inboundCluster(push, ip.targetPort, ip.service));
+      out.push(
+        isLocalMode(proxy)
+          ? localInboundCluster(
+              proxy,
+              inboundCluster(push, ip.targetPort, ip.service),
+              ip.targetPort,
+            )
+          : inboundCluster(push, ip.targetPort, ip.service),
+      );
   }
   return sortBy(out, (c) => String(c.name));
 }

@@ -34,6 +34,7 @@ import {
 import { buildGatewayListeners } from "./gateway-listeners.ts";
 import { buildGrpcListeners } from "./grpc.ts";
 import { type InboundPort, inboundPorts } from "./inbound.ts";
+import { bindToPodIP, isLocalMode, localSidecarListeners } from "./local.ts";
 import { routesOverHttp } from "./rds.ts";
 import { destinationCluster } from "./route.ts";
 
@@ -43,7 +44,11 @@ export function buildListeners(
   names?: readonly string[],
 ): Json[] {
   if (proxy.generator === "grpc") return buildGrpcListeners(proxy, push, names ?? []);
-  if (proxy.type === "router") return buildGatewayListeners(proxy, push);
+  if (proxy.type === "router") {
+    const listeners = buildGatewayListeners(proxy, push);
+    return isLocalMode(proxy) ? bindToPodIP(proxy, listeners) : listeners;
+  }
+  if (isLocalMode(proxy)) return sortBy(localSidecarListeners(proxy, push), (l) => String(l.name));
   const policy = push.sidecarScope(proxy).outboundTrafficPolicy;
   const fallback = policy === "REGISTRY_ONLY" ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
   const out: Json[] = [

@@ -10,6 +10,7 @@ import { isHttp } from "../../registry/protocol.ts";
 import type { Service, ServicePort } from "../../registry/types.ts";
 import { type Json, outboundClusterName, PASSTHROUGH_CLUSTER, sortBy } from "./common.ts";
 import { gatewayRouteConfig } from "./gateway-routes.ts";
+import { HTTP_PROXY_ROUTE, httpProxyRouteConfig, isLocalMode } from "./local.ts";
 import { type RouteContext, retryPolicy, translateHttpRoutes } from "./route.ts";
 
 /** HTTP and auto-detected ports route through RDS. */
@@ -21,6 +22,7 @@ export function routesOverHttp(p: ServicePort): boolean {
 export function routeConfigNames(proxy: MeshProxy, push: PushContext): string[] {
   if (proxy.type === "router") return gatewayRouteNames(proxy, push);
   const ports = new Set<number>();
+  if (isLocalMode(proxy)) return [HTTP_PROXY_ROUTE];
   for (const s of push.servicesFor(proxy))
     for (const p of s.ports) if (routesOverHttp(p)) ports.add(p.port);
   return [...ports].sort((a, b) => a - b).map(String);
@@ -33,6 +35,7 @@ export function buildRouteConfig(
 ): Json | undefined {
   if (proxy.generator === "grpc") return grpcRouteConfig(proxy, push, name);
   if (proxy.type === "router") return gatewayRouteConfig(proxy, push, name);
+  if (name === HTTP_PROXY_ROUTE) return httpProxyRouteConfig(proxy, push);
   const port = Number(name);
   if (!Number.isInteger(port)) return undefined;
   const ctx: RouteContext = { proxy, push, port, gateway: MESH_GATEWAY };

@@ -1,10 +1,11 @@
 // HTTP filters the proxy implements, by the type URL of their typed_config (Envoy looks them up
 // the same way). A filter not listed here is a config error unless marked is_optional.
 
+import { corsFilter } from "./cors.ts";
 import { faultFilter } from "./fault.ts";
 import type { HttpFilterFactory } from "./filter.ts";
 import { routerFilter } from "./router.ts";
 
 export const HTTP_FILTERS: ReadonlyMap<string, HttpFilterFactory> = new Map(
-  [routerFilter, faultFilter].map((f) => [f.typeUrl, f]),
+  [routerFilter, faultFilter, corsFilter].map((f) => [f.typeUrl, f]),
 );

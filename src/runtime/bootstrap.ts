@@ -1,0 +1,70 @@
+// Envoy v3 bootstraps for the local mesh's proxies: ADS to the control plane, and the node id and
+// Istio metadata istio-agent would send, with INTERCEPTION_MODE=NONE (explicit proxying, no
+// capture) and the application's own address (MAST_APP_IP) for the inbound clusters.
+
+export interface ProxyNode {
+  readonly type: "sidecar" | "router";
+  readonly podIP: string;
+  readonly podName: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly workloadName: string;
+  /** Where the application listens (sidecars only). */
+  readonly appIP?: string;
+}
+
+export function nodeId(n: ProxyNode): string {
+  return `${n.type}~${n.podIP}~${n.podName}.${n.namespace}~${n.namespace}.svc.cluster.local`;
+}
+
+export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number }): object {
+  const metadata: Record<string, unknown> = {
+    NAME: n.podName,
+    NAMESPACE: n.namespace,
+    LABELS: n.labels,
+    SERVICE_ACCOUNT: n.serviceAccount,
+    CLUSTER_ID: "Kubernetes",
+    INSTANCE_IPS: n.podIP,
+    WORKLOAD_NAME: n.workloadName,
+    INTERCEPTION_MODE: "NONE",
+  };
+  if (n.appIP) metadata.MAST_APP_IP = n.appIP;
+  return {
+    node: { id: nodeId(n), cluster: `${n.workloadName}.${n.namespace}`, metadata },
+    admin: { address: { socket_address: { address: n.podIP, port_value: 15000 } } },
+    dynamic_resources: {
+      ads_config: {
+        api_type: "GRPC",
+        transport_api_version: "V3",
+        grpc_services: [{ envoy_grpc: { cluster_name: "xds-grpc" } }],
+      },
+      cds_config: { ads: {}, resource_api_version: "V3" },
+      lds_config: { ads: {}, resource_api_version: "V3" },
+    },
+    static_resources: {
+      clusters: [
+        {
+          name: "xds-grpc",
+          type: "STATIC",
+          connect_timeout: "1s",
+          load_assignment: {
+            cluster_name: "xds-grpc",
+            endpoints: [
+              {
+                lb_endpoints: [
+                  {
+                    endpoint: {
+                      address: { socket_address: { address: pilot.host, port_value: pilot.port } },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+          typed_extension_protocol_options: {},
+        },
+      ],
+    },
+  };
+}
