@@ -19,6 +19,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["validate"], load: async () => (await import("./validate.ts")).registerValidate },
   { names: ["load"], load: async () => (await import("./load.ts")).registerLoad },
   { names: ["up", "down", "logs"], load: async () => (await import("./up.ts")).registerUp },
+  {
+    names: ["proxy-status", "proxy-config"],
+    load: async () => (await import("./mesh-ops.ts")).registerMeshOps,
+  },
   { names: ["version"], load: async () => (await import("./version-cmd.ts")).registerVersion },
 ];
 

@@ -2,6 +2,8 @@
 // Istio metadata istio-agent would send, with INTERCEPTION_MODE=NONE (explicit proxying, no
 // capture) and the application's own address (MAST_APP_IP) for the inbound clusters.
 
+import { VERSION } from "../cli/version.ts";
+
 export interface ProxyNode {
   readonly type: "sidecar" | "router";
   readonly podIP: string;
@@ -28,6 +30,7 @@ export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number
     INSTANCE_IPS: n.podIP,
     WORKLOAD_NAME: n.workloadName,
     INTERCEPTION_MODE: "NONE",
+    ISTIO_VERSION: VERSION,
   };
   if (n.appIP) metadata.MAST_APP_IP = n.appIP;
   return {

@@ -39,6 +39,8 @@ export interface ConnectionStatus {
   readonly namespace: string;
   readonly proxyType: string;
   readonly generator?: string;
+  /** ISTIO_VERSION from the node metadata (istioctl's VERSION column). */
+  readonly istioVersion?: string;
   readonly connectedAt: string;
   readonly types: readonly TypeStatus[];
 }
@@ -99,6 +101,7 @@ export class Connection {
       namespace: this.proxy?.namespace ?? "",
       proxyType: this.proxy?.type ?? "",
       ...(this.proxy?.generator ? { generator: this.proxy.generator } : {}),
+      ...(this.proxy?.istioVersion ? { istioVersion: this.proxy.istioVersion } : {}),
       connectedAt: this.connectedAt.toISOString(),
       types,
     };
