@@ -169,6 +169,34 @@ describe("mast up with Bookinfo", { skip }, () => {
     assert.deepEqual([...seen].sort(), ["v1", "v3"]);
   });
 
+  test("reviews-v3, reviews-80-20 and reviews-90-10 route as Istio's traffic shifting task says", async () => {
+    let r = await mast(home, ["apply", "-f", `${NET}virtual-service-reviews-v3.yaml`]);
+    assert.equal(r.code, 0, r.out);
+    await until("v3", 5_000, {}, 8);
+    r = await mast(home, ["apply", "-f", `${NET}virtual-service-reviews-80-20.yaml`]);
+    assert.equal(r.code, 0, r.out);
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && (await get()) !== "v1");
+    assert.deepEqual([...(await sample(40))].sort(), ["v1", "v2"]);
+    r = await mast(home, ["apply", "-f", `${NET}virtual-service-reviews-90-10.yaml`]);
+    assert.equal(r.code, 0, r.out);
+    // 10% is too rare to sample cheaply: read the weights the sidecar got.
+    const weights = async () => {
+      const dump = await mast(home, ["proxy-config", "routes", "productpage-v1", "-o", "json"]);
+      return [
+        ...dump.out.matchAll(/"name": "outbound\|9080\|(v\d)\|reviews[^"]*",\s*"weight": (\d+)/g),
+      ]
+        .map((m) => `${m[1]}=${m[2]}`)
+        .join(",");
+    };
+    const until9010 = Date.now() + 5_000;
+    let w = await weights();
+    while (w !== "v1=90,v2=10" && Date.now() < until9010) w = await weights();
+    assert.equal(w, "v1=90,v2=10");
+    r = await mast(home, ["apply", "-f", `${NET}virtual-service-reviews-50-v3.yaml`]);
+    assert.equal(r.code, 0, r.out);
+  });
+
   test("a bad apply is rejected whole, names the field and changes nothing", async () => {
     const file = join(home, "bad.yaml");
     writeFileSync(
