@@ -5,21 +5,14 @@ import { describeChanges, proxyNeedsPush } from "../../src/model/changes.ts";
 import { proxyFromNode } from "../../src/model/proxy.ts";
 import { PushContext } from "../../src/model/push-context.ts";
 import {
-  BOOKINFO,
-  bookinfoResources,
+  bookinfoStore,
+  bookinfoNetworking as net,
   resourcesFromFiles,
   resourcesFromText,
-  storeOf,
 } from "../registry/fixtures.ts";
 
-const net = (f: string) => `${BOOKINFO}networking/${f}`;
-
 function bookinfoPush(extra: string, files: string[] = []) {
-  const store = storeOf([
-    ...bookinfoResources(),
-    ...resourcesFromFiles(files.map(net)),
-    ...(extra ? resourcesFromText(extra) : []),
-  ]);
+  const store = bookinfoStore(files, extra);
   return { store, push: PushContext.build(store) };
 }
 

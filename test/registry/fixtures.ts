@@ -79,3 +79,15 @@ export function bookinfoResources(): Resource[] {
   const platform = resourcesFromFiles([`${BOOKINFO}platform/kube/bookinfo.yaml`]);
   return [...platform, ...resourcesFromText(podsFromDeployments(platform), "pods.yaml")];
 }
+
+/** Bookinfo's sample networking file `file` (e.g. "destination-rule-all.yaml"). */
+export const bookinfoNetworking = (file: string): string => `${BOOKINFO}networking/${file}`;
+
+/** A store with Bookinfo, some of its sample networking files and optional extra YAML. */
+export function bookinfoStore(networkingFiles: readonly string[] = [], extra = ""): ConfigStore {
+  return storeOf([
+    ...bookinfoResources(),
+    ...resourcesFromFiles(networkingFiles.map(bookinfoNetworking)),
+    ...(extra ? resourcesFromText(extra) : []),
+  ]);
+}

@@ -3,6 +3,8 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { ADS_SERVICE, type JsonObject } from "../../src/envoy/index.ts";
+import { Pilot } from "../../src/xds/pilot.ts";
+import { bookinfoStore } from "../registry/fixtures.ts";
 
 const Client = grpc.makeGenericClientConstructor(ADS_SERVICE, "AggregatedDiscoveryService");
 
@@ -95,3 +97,36 @@ export const PRODUCTPAGE_NODE = {
   cluster: "productpage.default",
   metadata: { NAMESPACE: "default" },
 };
+
+/**
+ * A Pilot serving Bookinfo (with destination-rule-all) on an ephemeral loopback port, plus ADS
+ * clients that `stop()` closes with it: the shared setup of the SotW and delta protocol tests.
+ */
+export class AdsHarness {
+  pilot!: Pilot;
+  port = 0;
+  readonly #clients: AdsClient[] = [];
+  #delta = false;
+
+  async start(delta = false): Promise<void> {
+    this.#delta = delta;
+    this.pilot = new Pilot({
+      store: bookinfoStore(["destination-rule-all.yaml"]),
+      xdsAddress: "127.0.0.1:0",
+      debounce: { quietMs: 5, maxMs: 100 },
+      log: process.env.XDS_DEBUG ? (m, f) => console.log(m, JSON.stringify(f)) : undefined,
+    });
+    ({ xdsPort: this.port } = await this.pilot.start());
+  }
+
+  client(): AdsClient {
+    const c = new AdsClient(this.port, this.#delta);
+    this.#clients.push(c);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.#clients) c.close();
+    await this.pilot?.stop();
+  }
+}

@@ -3,15 +3,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";
-import { Pilot } from "../../src/xds/pilot.ts";
+import type { Pilot } from "../../src/xds/pilot.ts";
+import { bookinfoResources, resourcesFromText } from "../registry/fixtures.ts";
 import {
-  BOOKINFO,
-  bookinfoResources,
-  resourcesFromFiles,
-  resourcesFromText,
-  storeOf,
-} from "../registry/fixtures.ts";
-import { AdsClient, decoded, PRODUCTPAGE_NODE, type Response } from "./ads-client.ts";
+  type AdsClient,
+  AdsHarness,
+  decoded,
+  PRODUCTPAGE_NODE,
+  type Response,
+} from "./ads-client.ts";
 
 const CDS = TYPE_URL.CLUSTER;
 const EDS = TYPE_URL.CLUSTER_LOAD_ASSIGNMENT;
@@ -24,14 +24,9 @@ const versions = (r: Response) =>
   Object.fromEntries(r.resources.map((x) => [String(x.name), String(x.version)]));
 
 describe("ADS Delta", () => {
+  const ads = new AdsHarness();
   let pilot: Pilot;
-  let port: number;
-  const clients: AdsClient[] = [];
-  const client = () => {
-    const c = new AdsClient(port, true);
-    clients.push(c);
-    return c;
-  };
+  const client = () => ads.client();
   const ack = (c: AdsClient, r: Response) =>
     c.send({ type_url: r.type_url, response_nonce: r.nonce });
   const synced = (typeUrl: string) =>
@@ -46,17 +41,10 @@ describe("ADS Delta", () => {
     );
 
   before(async () => {
-    const store = storeOf([
-      ...bookinfoResources(),
-      ...resourcesFromFiles([`${BOOKINFO}networking/destination-rule-all.yaml`]),
-    ]);
-    pilot = new Pilot({ store, xdsAddress: "127.0.0.1:0", debounce: { quietMs: 5, maxMs: 100 } });
-    ({ xdsPort: port } = await pilot.start());
+    await ads.start(true);
+    pilot = ads.pilot;
   });
-  after(async () => {
-    for (const c of clients) c.close();
-    await pilot.stop();
-  });
+  after(() => ads.stop());
 
   let wildcardVersions: Record<string, string> = {};
 

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";
-import { Pilot } from "../../src/xds/pilot.ts";
-import {
-  BOOKINFO,
-  bookinfoResources,
-  resourcesFromFiles,
-  resourcesFromText,
-  storeOf,
-} from "../registry/fixtures.ts";
-import { AdsClient, decoded, names, PRODUCTPAGE_NODE } from "./ads-client.ts";
+import type { Pilot } from "../../src/xds/pilot.ts";
+import { bookinfoNetworking, resourcesFromFiles, resourcesFromText } from "../registry/fixtures.ts";
+import { AdsHarness, decoded, names, PRODUCTPAGE_NODE } from "./ads-client.ts";
 
 const CDS = TYPE_URL.CLUSTER;
 const EDS = TYPE_URL.CLUSTER_LOAD_ASSIGNMENT;
@@ -19,32 +13,15 @@ const REVIEWS_V1 = "outbound|9080|v1|reviews.default.svc.cluster.local";
 const REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
 
 describe("ADS State-of-the-World", () => {
+  const ads = new AdsHarness();
   let pilot: Pilot;
-  let port: number;
-  const clients: AdsClient[] = [];
-  const client = () => {
-    const c = new AdsClient(port);
-    clients.push(c);
-    return c;
-  };
+  const client = () => ads.client();
 
   before(async () => {
-    const store = storeOf([
-      ...bookinfoResources(),
-      ...resourcesFromFiles([`${BOOKINFO}networking/destination-rule-all.yaml`]),
-    ]);
-    pilot = new Pilot({
-      store,
-      xdsAddress: "127.0.0.1:0",
-      debounce: { quietMs: 5, maxMs: 100 },
-      log: process.env.XDS_DEBUG ? (m, f) => console.log(m, JSON.stringify(f)) : undefined,
-    });
-    ({ xdsPort: port } = await pilot.start());
+    await ads.start();
+    pilot = ads.pilot;
   });
-  after(async () => {
-    for (const c of clients) c.close();
-    await pilot.stop();
-  });
+  after(() => ads.stop());
 
   it("answers a wildcard CDS subscription and records the ACK", async () => {
     const c = client();
@@ -110,7 +87,7 @@ describe("ADS State-of-the-World", () => {
         .status()
         .some((s) => s.types.some((t) => t.typeUrl === RDS && t.state === "SYNCED")),
     );
-    const vs = resourcesFromFiles([`${BOOKINFO}networking/virtual-service-reviews-80-20.yaml`]);
+    const vs = resourcesFromFiles([bookinfoNetworking("virtual-service-reviews-80-20.yaml")]);
     pilot.store.commit(vs.map((resource) => ({ op: "apply" as const, resource })));
     pilot.flush();
     const r2 = await c.expect();

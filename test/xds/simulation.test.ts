@@ -14,13 +14,7 @@ import { HeaderMap } from "../../src/proxy/http/headers.ts";
 import { RouteTable } from "../../src/proxy/routing/route-table.ts";
 import { generate } from "../../src/xds/generators/index.ts";
 import { ROOT } from "../helpers/paths.ts";
-import {
-  BOOKINFO,
-  bookinfoResources,
-  resourcesFromFiles,
-  resourcesFromText,
-  storeOf,
-} from "../registry/fixtures.ts";
+import { bookinfoStore } from "../registry/fixtures.ts";
 
 const PRODUCTPAGE = { id: "sidecar~10.1.4.10~productpage-v1-0.default~default.svc.cluster.local" };
 const GATEWAY = {
@@ -29,12 +23,7 @@ const GATEWAY = {
 };
 
 function table(files: string[], extra: string, node: typeof PRODUCTPAGE, name: string): RouteTable {
-  const store = storeOf([
-    ...bookinfoResources(),
-    ...resourcesFromFiles(files.map((f) => `${BOOKINFO}networking/${f}`)),
-    ...(extra ? resourcesFromText(extra) : []),
-  ]);
-  const push = PushContext.build(store);
+  const push = PushContext.build(bookinfoStore(files, extra));
   const rc = generate(proxyFromNode(node, push.registry), push, TYPE_URL.ROUTE_CONFIGURATION, [
     name,
   ]).get(name);
