@@ -2,11 +2,11 @@
 // a header), applies rewrites and header ops, enforces circuit breakers and the route timeout,
 // retries what is safe to retry, forwards over the cluster's pool and streams the response back.
 
-import { pipeline } from "node:stream/promises";
 import { TYPE_URL } from "../../../envoy/index.ts";
 import type { RetryPolicy, RouteAction, WeightedCluster } from "../../config-types.ts";
 import { parseDurationMs } from "../../duration.ts";
 import { applyHeaderOps, HeaderMap } from "../../http/headers.ts";
+import { pump } from "../../http/pump.ts";
 import type { HttpStream } from "../../http/stream.ts";
 import { compileRegex } from "../../routing/string-matcher.ts";
 import type { UpstreamCluster } from "../../upstream/cluster.ts";
@@ -252,12 +252,12 @@ export class Router {
       cluster.protocol !== "http1" ||
       (headers.get("content-type") ?? "").startsWith("application/grpc");
     s.sendHeaders(res.status, headers, false, mayHaveTrailers);
-    res.body.on("data", (c: Buffer) => {
-      s.bytesSent += c.length;
-    });
     try {
       if (noBody) res.body.resume();
-      else await pipeline(res.body, s.sink.body, { end: false });
+      else
+        await pump(res.body, s.sink.body, (n) => {
+          s.bytesSent += n;
+        });
       const trailers = await res.trailers;
       s.responseTrailers = trailers;
       s.sink.end(trailers);
