@@ -92,3 +92,9 @@ export function namesForNamespace(hosts: readonly string[], namespace: string): 
 export function isExportToAll(exportTo: readonly string[]): boolean {
   return exportTo.length === 0 || exportTo.includes(EXPORT_ALL);
 }
+
+/** The namespaces (or `*`) a resource in `ns` is visible to, with `.` resolved to `ns`. */
+export function exportScopes(ns: string, exportTo: readonly string[]): string[] {
+  if (isExportToAll(exportTo)) return [EXPORT_ALL];
+  return [...new Set(exportTo.map((e) => (e === EXPORT_LOCAL ? ns : e)))];
+}

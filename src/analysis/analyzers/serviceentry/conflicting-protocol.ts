@@ -5,7 +5,7 @@ import type { Resource } from "../../../api/resource.ts";
 import type { Analyzer } from "../../analyzer.ts";
 import { K } from "../../kinds.ts";
 import { fullName, getOrInit, num, objs, str, strs } from "../../util/fields.ts";
-import { EXPORT_ALL, EXPORT_LOCAL, isExportToAll } from "../../util/hosts.ts";
+import { EXPORT_ALL, exportScopes } from "../../util/hosts.ts";
 
 interface Entry {
   readonly protocol: string;
@@ -24,11 +24,7 @@ export const conflictingServiceEntryProtocolAnalyzer: Analyzer = {
     >();
     for (const r of ctx.snapshot.list(K.ServiceEntry)) {
       const ns = r.metadata.namespace ?? "";
-      const exportTo = strs(r.spec.exportTo);
-      const scopes = isExportToAll(exportTo)
-        ? [EXPORT_ALL]
-        : [...new Set(exportTo.map((e) => (e === EXPORT_LOCAL ? ns : e)))];
-      for (const scope of scopes) {
+      for (const scope of exportScopes(ns, strs(r.spec.exportTo))) {
         for (const host of strs(r.spec.hosts)) {
           for (const p of objs(r.spec.ports)) {
             const port = num(p.number) ?? 0;

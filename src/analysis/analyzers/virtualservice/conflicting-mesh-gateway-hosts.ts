@@ -7,9 +7,8 @@ import { K } from "../../kinds.ts";
 import { fullName, strs } from "../../util/fields.ts";
 import {
   EXPORT_ALL,
-  EXPORT_LOCAL,
+  exportScopes,
   hostMatches,
-  isExportToAll,
   MESH_GATEWAY,
   scopedFqdn,
   splitScoped,
@@ -27,11 +26,7 @@ export const conflictingMeshGatewayHostsAnalyzer: Analyzer = {
       // No gateways means the mesh gateway.
       if (gateways.length > 0 && !gateways.includes(MESH_GATEWAY)) continue;
       const ns = r.metadata.namespace ?? "";
-      const exportTo = strs(r.spec.exportTo);
-      const scopes = isExportToAll(exportTo)
-        ? [EXPORT_ALL]
-        : [...new Set(exportTo.map((e) => (e === EXPORT_LOCAL ? ns : e)))];
-      for (const scope of scopes) {
+      for (const scope of exportScopes(ns, strs(r.spec.exportTo))) {
         for (const h of strs(r.spec.hosts)) {
           const key = scopedFqdn(scope, ns, h);
           byHost.set(key, [...(byHost.get(key) ?? []), r]);
