@@ -64,7 +64,3 @@ export function isHttp(p: Protocol): boolean {
 export function isHttp2(p: Protocol): boolean {
   return p === "HTTP2" || p === "GRPC";
 }
-
-export function isTcpLike(p: Protocol): boolean {
-  return !isHttp(p) && p !== "UNSUPPORTED" && p !== "UDP";
-}

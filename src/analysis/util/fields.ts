@@ -36,10 +36,6 @@ export function labels(v: unknown): Readonly<Record<string, string>> {
   return out;
 }
 
-export function isEmpty(v: Obj | Readonly<Record<string, string>>): boolean {
-  return Object.keys(v).length === 0;
-}
-
 /** The value under `key`, created with `init` on first use. */
 export function getOrInit<K, V>(map: Map<K, V>, key: K, init: () => V): V {
   let v = map.get(key);

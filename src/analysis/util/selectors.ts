@@ -18,14 +18,6 @@ export function matchLabels(selector: unknown): Labels {
   return readLabels(s?.matchLabels);
 }
 
-/** Istio's labels.Instance.String(): sorted `k=v` joined by commas. */
-export function labelsString(l: Labels): string {
-  return Object.keys(l)
-    .sort()
-    .map((k) => (l[k] === "" ? k : `${k}=${l[k]}`))
-    .join(",");
-}
-
 /** klabels.SelectorFromSet(m).String(): sorted `k=v` joined by commas ("" for no selector). */
 export function selectorString(selector: Labels): string {
   return Object.keys(selector)
