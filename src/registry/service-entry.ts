@@ -2,30 +2,11 @@
 // DNS_ROUND_ROBIN), location, inline endpoints and workloadSelector over WorkloadEntries/Pods.
 
 import type { Resource } from "../api/resource.ts";
+import type { ServiceEntrySpec } from "../api/types/index.ts";
 import { externalEndpoint } from "./kube.ts";
 import { parseProtocol } from "./protocol.ts";
 import type { Endpoint, Resolution, Service, ServicePort, Workload } from "./types.ts";
 import { entryToWorkload, selectorMatches } from "./workloads.ts";
-
-interface ServiceEntrySpec {
-  hosts?: string[];
-  addresses?: string[];
-  ports?: { number: number; protocol?: string; name?: string; targetPort?: number }[];
-  location?: string;
-  resolution?: string;
-  endpoints?: {
-    address?: string;
-    ports?: Record<string, number>;
-    labels?: Record<string, string>;
-    network?: string;
-    locality?: string;
-    weight?: number;
-    serviceAccount?: string;
-  }[];
-  workloadSelector?: { labels?: Record<string, string> };
-  exportTo?: string[];
-  subjectAltNames?: string[];
-}
 
 const RESOLUTIONS: Readonly<Record<string, Resolution>> = {
   NONE: "Passthrough",
@@ -35,7 +16,7 @@ const RESOLUTIONS: Readonly<Record<string, Resolution>> = {
 };
 
 export function serviceEntryServices(se: Resource): Service[] {
-  const spec = se.spec as ServiceEntrySpec;
+  const spec = se.spec as Partial<ServiceEntrySpec>;
   const ns = se.metadata.namespace ?? "default";
   const ports: ServicePort[] = (spec.ports ?? []).map((p) => ({
     name: p.name ?? `${p.number}`,
@@ -66,7 +47,7 @@ export function serviceEntryEndpoints(
   svc: Service,
   workloads: readonly Workload[],
 ): Endpoint[] {
-  const spec = se.spec as ServiceEntrySpec;
+  const spec = se.spec as Partial<ServiceEntrySpec>;
   const out: Endpoint[] = [];
   if (spec.workloadSelector) {
     for (const w of workloads) {

@@ -2,6 +2,7 @@
 // locality (from the node's topology labels, the `istio-locality` label, or the entry itself).
 
 import type { Resource } from "../api/resource.ts";
+import type { WorkloadEntrySpec } from "../api/types/index.ts";
 import { type Locality, NO_LOCALITY, parseLocality, type Workload } from "./types.ts";
 
 interface PodSpec {
@@ -15,15 +16,6 @@ interface PodStatus {
   podIPs?: { ip?: string }[];
   phase?: string;
   conditions?: { type?: string; status?: string }[];
-}
-interface WorkloadEntrySpec {
-  address?: string;
-  ports?: Record<string, number>;
-  labels?: Record<string, string>;
-  network?: string;
-  locality?: string;
-  weight?: number;
-  serviceAccount?: string;
 }
 
 const TLS_MODE_LABEL = "security.istio.io/tlsMode";
