@@ -3,30 +3,13 @@
 // indexed and named in messages like any other resource.
 
 import type { KindInfo } from "../api/kinds.ts";
+import { KIND } from "../api/types/index.ts";
 
+/** The API layer's kind ids (KIND) plus the analysis-only kinds below. */
 export const K = {
-  VirtualService: "VirtualService.networking.istio.io",
-  DestinationRule: "DestinationRule.networking.istio.io",
-  Gateway: "Gateway.networking.istio.io",
-  ServiceEntry: "ServiceEntry.networking.istio.io",
-  Sidecar: "Sidecar.networking.istio.io",
-  WorkloadEntry: "WorkloadEntry.networking.istio.io",
-  EnvoyFilter: "EnvoyFilter.networking.istio.io",
-  PeerAuthentication: "PeerAuthentication.security.istio.io",
-  RequestAuthentication: "RequestAuthentication.security.istio.io",
-  AuthorizationPolicy: "AuthorizationPolicy.security.istio.io",
-  Telemetry: "Telemetry.telemetry.istio.io",
-  WasmPlugin: "WasmPlugin.extensions.istio.io",
-  K8sGateway: "Gateway.gateway.networking.k8s.io",
-  HTTPRoute: "HTTPRoute.gateway.networking.k8s.io",
-  GRPCRoute: "GRPCRoute.gateway.networking.k8s.io",
-  Namespace: "Namespace",
-  Service: "Service",
-  Pod: "Pod",
-  Secret: "Secret",
-  ConfigMap: "ConfigMap",
-  Node: "Node",
-  Deployment: "Deployment.apps",
+  ...KIND,
+  // Istio's analyzers call the Gateway API Gateway this.
+  K8sGateway: KIND.KubeGateway,
   MutatingWebhook: "MutatingWebhookConfiguration.admissionregistration.k8s.io",
   ValidatingWebhook: "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
   CRD: "CustomResourceDefinition.apiextensions.k8s.io",
