@@ -6,7 +6,14 @@ import type { Resource } from "../../api/resource.ts";
 import { K } from "../kinds.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { list, num, obj, str, strs } from "./fields.ts";
-import { EXPORT_ALL, EXPORT_LOCAL, scopedFqdn, splitScoped, toFqdn } from "./hosts.ts";
+import {
+  EXPORT_ALL,
+  EXPORT_LOCAL,
+  exportScopes,
+  scopedFqdn,
+  splitScoped,
+  toFqdn,
+} from "./hosts.ts";
 
 export interface HostPort {
   readonly number: number | undefined;
@@ -33,15 +40,9 @@ export function serviceEntryHostMap(snapshot: Snapshot): HostMap {
         return { number: num(o.number), name: str(o.name), protocol: str(o.protocol) };
       }),
     };
-    const exportTo = strs(r.spec.exportTo);
+    const scopes = exportScopes(ns, strs(r.spec.exportTo));
     for (const h of strs(r.spec.hosts)) {
-      if (exportTo.length === 0 || exportTo.includes(EXPORT_ALL)) {
-        result.set(scopedFqdn(EXPORT_ALL, ns, h), entry);
-        continue;
-      }
-      for (const e of exportTo) {
-        result.set(scopedFqdn(e === EXPORT_LOCAL ? ns : e, ns, h), entry);
-      }
+      for (const scope of scopes) result.set(scopedFqdn(scope, ns, h), entry);
     }
   }
   for (const r of snapshot.list(K.Service)) {
