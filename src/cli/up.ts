@@ -61,6 +61,32 @@ async function waitGone(pids: number[], ms: number): Promise<boolean> {
   return !pids.some(alive);
 }
 
+/** A pid file may outlive its process and the pid be reused: only stop Mast's own processes. */
+function ours(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmd.includes("/src/cli/main.ts") || cmd.includes("/samples/");
+  } catch {
+    return process.platform !== "linux";
+  }
+}
+
+/** Stops what pid files name (a `mast up` that was killed leaves its children running). */
+async function stopByPidFiles(run: string): Promise<number> {
+  const rest = [...readPids(run).entries()].filter(([, pid]) => ours(pid));
+  for (const [, pid] of rest) process.kill(pid, "SIGTERM");
+  if (
+    !(await waitGone(
+      rest.map(([, p]) => p),
+      5_000,
+    ))
+  )
+    for (const [, pid] of rest) if (alive(pid)) process.kill(pid, "SIGKILL");
+  for (const name of readPids(run).keys()) rmSync(join(run, `${name}.pid`), { force: true });
+  return rest.length;
+}
+
 export function registerUp(program: Command): void {
   program
     .command("up")
@@ -88,6 +114,8 @@ export function registerUp(program: Command): void {
       if (other && other !== process.pid && alive(other))
         throw new UsageError(`up: a mesh is already running from ${home.root} (pid ${other})`);
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const stale = await stopByPidFiles(home.run);
+      if (stale) log(`mast up: stopped ${stale} processes a killed \`mast up\` left running`);
       log(`mast up: starting the mesh in ${home.root}`);
       const mesh = await up({ home, manifests, apply, log });
       writeFileSync(upPid, `${process.pid}\n`);
@@ -124,18 +152,8 @@ export function registerUp(program: Command): void {
         }
       }
       // No `mast up` left (killed): stop what its pid files name.
-      const rest = [...readPids(home.run).entries()].filter(([, pid]) => alive(pid));
-      for (const [, pid] of rest) process.kill(pid, "SIGTERM");
-      if (
-        !(await waitGone(
-          rest.map(([, p]) => p),
-          5_000,
-        ))
-      )
-        for (const [, pid] of rest) if (alive(pid)) process.kill(pid, "SIGKILL");
-      for (const name of readPids(home.run).keys())
-        rmSync(join(home.run, `${name}.pid`), { force: true });
-      process.stdout.write(rest.length || upPid ? "mesh stopped\n" : "no mesh running\n");
+      const stopped = await stopByPidFiles(home.run);
+      process.stdout.write(stopped || upPid ? "mesh stopped\n" : "no mesh running\n");
     });
 
   program
