@@ -68,7 +68,7 @@ function findProxy(workload: string): ProxyRef {
   return p;
 }
 
-const KINDS = ["listeners", "routes", "clusters", "endpoints", "all"] as const;
+const KINDS = ["listeners", "routes", "clusters", "endpoints", "bootstrap", "all"] as const;
 
 export function registerMeshOps(program: Command): void {
   program
@@ -105,6 +105,12 @@ export function registerMeshOps(program: Command): void {
       const clusters = needClusters
         ? await getJson(`http://${p.admin}/clusters?format=json`, what)
         : undefined;
+      if (kind === "bootstrap") {
+        // As istioctl: the bootstrap is shown as JSON whatever the output format.
+        const b = dump.configs.find((c) => String(c["@type"]).endsWith(".BootstrapConfigDump"));
+        process.stdout.write(`${JSON.stringify(b ?? {}, null, 2)}\n`);
+        return;
+      }
       if (flags.output === "json") {
         const out = kind === "endpoints" ? clusters : dump;
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

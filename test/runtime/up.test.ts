@@ -143,6 +143,13 @@ describe("mast up with Bookinfo", { skip }, () => {
       routes.out,
       /http_proxy\s+reviews\.default\.svc\.cluster\.local:9080\s+reviews:9080/,
     );
+    const boot = await mast(home, ["proxy-config", "bootstrap", "reviews-v2"]);
+    assert.equal(boot.code, 0, boot.out);
+    assert.match(
+      boot.out,
+      /"id": "sidecar~127\.\d+\.0\.\d+~reviews-v2-[\w-]+\.default~default\.svc\.cluster\.local"/,
+    );
+    assert.match(boot.out, /"INTERCEPTION_MODE": "NONE"/);
   });
 
   test("reviews-test-v2: the logged-in user jason gets v2, everyone else v1", async () => {
