@@ -148,3 +148,52 @@ export const tcpScope = (statPrefix: string): StatScope => ({
   tag: { label: "envoy_tcp_prefix", value: statPrefix },
 });
 export const serverScope: StatScope = { prefix: "server" };
+
+/**
+ * The stats of one scope, each looked up once: the request path counts without building flat
+ * names or response-code tags again (a StatsStore never drops a stat, so the cache stays valid).
+ */
+export class ScopedStats {
+  private readonly store: StatsStore;
+  private readonly scope: StatScope;
+  private readonly byName = new Map<string, Stat>();
+  private readonly byCode = new Map<string, [Stat, Stat]>();
+
+  constructor(store: StatsStore, scope: StatScope) {
+    this.store = store;
+    this.scope = scope;
+  }
+
+  counter(suffix: string): Stat {
+    return this.lookup("counter", suffix);
+  }
+
+  gauge(suffix: string): Stat {
+    return this.lookup("gauge", suffix);
+  }
+
+  /** Counts `<prefix>_<code>` and `<prefix>_<class>xx`. */
+  countCode(prefix: string, code: number): void {
+    const key = `${prefix}:${code}`;
+    let pair = this.byCode.get(key);
+    if (!pair) {
+      const [name, tag, cls, clsTag] = responseCodeNames(prefix, code);
+      pair = [
+        this.store.counter(this.scope, name, tag),
+        this.store.counter(this.scope, cls, clsTag),
+      ];
+      this.byCode.set(key, pair);
+    }
+    pair[0].inc();
+    pair[1].inc();
+  }
+
+  private lookup(kind: StatKind, suffix: string): Stat {
+    let s = this.byName.get(suffix);
+    if (!s || s.kind !== kind) {
+      s = this.store[kind](this.scope, suffix);
+      this.byName.set(suffix, s);
+    }
+    return s;
+  }
+}

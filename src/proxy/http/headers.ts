@@ -27,7 +27,8 @@ export class HeaderMap {
 
   static fromObject(obj: Record<string, string | string[] | number | undefined>): HeaderMap {
     const h = new HeaderMap();
-    for (const [k, v] of Object.entries(obj)) {
+    for (const k in obj) {
+      const v = obj[k];
       if (v === undefined) continue;
       if (Array.isArray(v)) for (const e of v) h.add(k, e);
       else h.add(k, String(v));
@@ -53,7 +54,9 @@ export class HeaderMap {
 
   getAll(name: string): string[] {
     const n = name.toLowerCase();
-    return this.list.filter(([k]) => k === n).map(([, v]) => v);
+    const out: string[] = [];
+    for (const [k, v] of this.list) if (k === n) out.push(v);
+    return out;
   }
 
   has(name: string): boolean {
@@ -79,13 +82,31 @@ export class HeaderMap {
     return this.list.length;
   }
 
-  /** Drops hop-by-hop headers and those the Connection header names. */
+  /** Drops hop-by-hop headers and those the Connection header names, in one pass. */
   stripHopByHop(): void {
-    const named = (this.joined("connection") ?? "")
-      .split(",")
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    for (const n of [...HOP_BY_HOP, ...named]) this.remove(n);
+    const list = this.list;
+    let named: Set<string> | undefined;
+    for (const [k, v] of list) {
+      if (k !== "connection") continue;
+      named ??= new Set();
+      for (const part of v.split(",")) {
+        const n = part.trim().toLowerCase();
+        if (n) named.add(n);
+      }
+    }
+    let j = 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (!HOP_BY_HOP.has(e[0]) && !named?.has(e[0])) list[j++] = e;
+    }
+    list.length = j;
+  }
+
+  /** A copy whose list can change independently (entries are never mutated in place). */
+  clone(): HeaderMap {
+    const h = new HeaderMap();
+    for (const e of this.list) h.list.push(e);
+    return h;
   }
 
   /** Object form for node:http / undici / http2 (repeats as arrays). */

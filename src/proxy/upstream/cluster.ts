@@ -4,7 +4,7 @@
 
 import { lookup } from "node:dns/promises";
 import type { ConnectionOptions } from "node:tls";
-import { clusterScope, responseCodeNames, type StatsStore } from "../../telemetry/stats.ts";
+import { clusterScope, ScopedStats, type StatsStore } from "../../telemetry/stats.ts";
 import type { Cluster, ClusterLoadAssignment } from "../config-types.ts";
 import { parseDurationMs } from "../duration.ts";
 import { type SecretLookup, upstreamTlsOptions } from "../tls-context.ts";
@@ -55,7 +55,7 @@ export class UpstreamCluster {
   private readonly h1 = new Map<string, Http1Pool>();
   private readonly h2 = new Map<string, Http2Pool>();
   private dnsTimer: NodeJS.Timeout | undefined;
-  private readonly stats: StatsStore;
+  private readonly scoped: ScopedStats;
   private closed = false;
 
   constructor(config: Cluster, stats: StatsStore, secrets: SecretLookup) {
@@ -93,7 +93,7 @@ export class UpstreamCluster {
       throw new Error(`${what}.transport_socket: ${tsType} is not supported`);
     }
     this.lb = newLoadBalancer(config.lb_policy);
-    this.stats = stats;
+    this.scoped = new ScopedStats(stats, clusterScope(name));
     this.edsName =
       this.type === "EDS" ? config.eds_cluster_config?.service_name || name : undefined;
     if (this.type === "STATIC") this.setHosts(hostsFromAssignment(config.load_assignment, what));
@@ -106,14 +106,12 @@ export class UpstreamCluster {
 
   stat(suffix: string) {
     return suffix.startsWith("membership") || suffix.endsWith("_active")
-      ? this.stats.gauge(clusterScope(this.name), suffix)
-      : this.stats.counter(clusterScope(this.name), suffix);
+      ? this.scoped.gauge(suffix)
+      : this.scoped.counter(suffix);
   }
 
   countResponse(status: number): void {
-    const [code, codeTag, cls, clsTag] = responseCodeNames("upstream_rq", status);
-    this.stats.counter(clusterScope(this.name), code, codeTag).inc();
-    this.stats.counter(clusterScope(this.name), cls, clsTag).inc();
+    this.scoped.countCode("upstream_rq", status);
     this.stat("upstream_rq_completed").inc();
   }
 

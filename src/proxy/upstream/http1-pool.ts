@@ -31,13 +31,12 @@ export class Http1Pool {
   }
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const headers = new HeaderMap();
-    headers.add("host", req.authority);
-    for (const [k, v] of req.headers.entries()) if (!k.startsWith(":")) headers.add(k, v);
+    const flat = ["host", req.authority];
+    for (const [k, v] of req.headers.entries()) if (k[0] !== ":") flat.push(k, v);
     const res = await this.pool.request({
       path: req.path,
       method: req.method as "GET",
-      headers: headers.toFlat(),
+      headers: flat,
       body: req.body ?? undefined,
       signal: req.signal,
     });

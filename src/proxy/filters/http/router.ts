@@ -218,8 +218,7 @@ export class Router {
   }
 
   private send(s: HttpStream, cluster: UpstreamCluster, host: Host): Promise<UpstreamResponse> {
-    const headers = new HeaderMap();
-    for (const [k, v] of s.headers.entries()) headers.add(k, v);
+    const headers = s.headers.clone();
     headers.stripHopByHop();
     if (s.headers.joined("te")?.toLowerCase().includes("trailers")) headers.set("te", "trailers");
     const h2 =

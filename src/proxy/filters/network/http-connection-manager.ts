@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
 import { TYPE_URL } from "../../../envoy/index.ts";
 import { compileAccessLogFormat, ENVOY_DEFAULT_FORMAT } from "../../../telemetry/access-log.ts";
-import { httpScope, responseCodeNames, type StatsStore } from "../../../telemetry/stats.ts";
+import { httpScope, ScopedStats, type StatsStore } from "../../../telemetry/stats.ts";
 import type { NamedTyped, RouteConfiguration, TypedConfig } from "../../config-types.ts";
 import { parseDurationMs } from "../../duration.ts";
 import { attachHttp1, createHttp1Server } from "../../http/codec-http1.ts";
@@ -145,10 +145,12 @@ export class HttpConnectionManager {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<Duplex>();
   private draining = false;
+  private readonly scoped: ScopedStats;
 
   constructor(config: HcmConfig, ctx: HcmContext) {
     this.config = config;
     this.ctx = ctx;
+    this.scoped = new ScopedStats(ctx.stats, httpScope(config.statPrefix));
     this.router = new Router(ctx.clusters);
     const onStream = (s: HttpStream) => void processStream(this, s);
     const onProtocolError = () => this.stat("downstream_rq_rx_reset").inc();
@@ -183,13 +185,11 @@ export class HttpConnectionManager {
   }
 
   stat(suffix: string) {
-    return this.ctx.stats.counter(httpScope(this.config.statPrefix), suffix);
+    return this.scoped.counter(suffix);
   }
 
   countResponse(status: number): void {
-    const [code, codeTag, cls, clsTag] = responseCodeNames("downstream_rq", status);
-    this.ctx.stats.counter(httpScope(this.config.statPrefix), code, codeTag).inc();
-    this.ctx.stats.counter(httpScope(this.config.statPrefix), cls, clsTag).inc();
+    this.scoped.countCode("downstream_rq", status);
   }
 
   routeTable(): RouteTable | undefined {
