@@ -27,6 +27,11 @@ function invalid(path: string, value: unknown, detail: string): FieldError {
   return { path, type: "Invalid value", value, detail };
 }
 
+/** field.TooMany, which openapi's maxItems and maxProperties both report as "items". */
+function tooMany(path: string, count: number, max: number): FieldError {
+  return { path, type: "Too many", value: count, detail: `must have at most ${max} items` };
+}
+
 function typeError(path: string, type: string, v: unknown): FieldError {
   const detail = `${path} in body must be of type ${type}: "${jsonType(v)}"`;
   return { ...invalid(path, v, detail), typeInvalid: true };
@@ -133,12 +138,7 @@ function checkArray(
   opts: WalkOptions,
 ): void {
   if (s.maxItems !== undefined && v.length > s.maxItems) {
-    errs.push({
-      path,
-      type: "Too many",
-      value: v.length,
-      detail: `must have at most ${s.maxItems} items`,
-    });
+    errs.push(tooMany(path, v.length, s.maxItems));
   }
   if (s.minItems !== undefined && v.length < s.minItems) {
     errs.push(invalid(path, v, `${path} in body should have at least ${s.minItems} items`));
@@ -185,12 +185,7 @@ function checkObject(
 ): void {
   const keys = Object.keys(v);
   if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
-    errs.push({
-      path,
-      type: "Too many",
-      value: keys.length,
-      detail: `must have at most ${s.maxProperties} items`,
-    });
+    errs.push(tooMany(path, keys.length, s.maxProperties));
   }
   if (s.minProperties !== undefined && keys.length < s.minProperties) {
     errs.push(
