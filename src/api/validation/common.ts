@@ -201,6 +201,25 @@ export function checkWorkloadSelector(
   }
 }
 
+/**
+ * `spec.workloadSelector` of a networking kind (`{labels}`): valid labels, and a warning naming
+ * the kind (as Istio words it, e.g. "sidecar") when it selects every workload in the namespace.
+ */
+export function checkNetworkWorkloadSelector(
+  selector: { labels?: Record<string, string> } | undefined,
+  kind: string,
+  report: Report,
+): void {
+  if (!selector) return;
+  checkSelectorLabels(selector.labels, "spec.workloadSelector.labels", report);
+  if (Object.keys(selector.labels ?? {}).length === 0) {
+    report.warning(
+      "spec.workloadSelector",
+      `${kind}: workload selector specified without labels, will be applied to all services in namespace`,
+    );
+  }
+}
+
 const TARGET_KINDS = new Set([
   "core/Service",
   "networking.istio.io/ServiceEntry",

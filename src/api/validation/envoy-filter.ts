@@ -8,7 +8,7 @@ import { RE2JS } from "re2js";
 import type { Report } from "../diagnostic.ts";
 import type { Resource } from "../resource.ts";
 import type { EnvoyFilterSpec } from "../types/envoy-filter.ts";
-import { checkSelectorLabels } from "./common.ts";
+import { checkNetworkWorkloadSelector } from "./common.ts";
 
 const LISTENER_CLASS = new Set(["LISTENER", "FILTER_CHAIN", "NETWORK_FILTER", "HTTP_FILTER"]);
 const ROUTE_CLASS = new Set(["ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE"]);
@@ -32,15 +32,7 @@ export function validateEnvoyFilter(r: Resource<EnvoyFilterSpec>, report: Report
     "spec",
     "EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.",
   );
-  if (ef.workloadSelector) {
-    checkSelectorLabels(ef.workloadSelector.labels, "spec.workloadSelector.labels", report);
-    if (Object.keys(ef.workloadSelector.labels ?? {}).length === 0) {
-      report.warning(
-        "spec.workloadSelector",
-        "Envoy filter: workload selector specified without labels, will be applied to all services in namespace",
-      );
-    }
-  }
+  checkNetworkWorkloadSelector(ef.workloadSelector, "Envoy filter", report);
   ef.configPatches?.forEach((cp, i) => {
     const p = `spec.configPatches[${i}]`;
     if (!cp) {

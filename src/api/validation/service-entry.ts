@@ -7,7 +7,7 @@ import type { Resource } from "../resource.ts";
 import type { ServiceEntrySpec } from "../types/service-entry.ts";
 import {
   checkExportTo,
-  checkSelectorLabels,
+  checkNetworkWorkloadSelector,
   errs,
   isHTTPProtocol,
   isTCPProtocol,
@@ -33,17 +33,9 @@ export function validateServiceEntry(r: Resource<ServiceEntrySpec>, report: Repo
   const se = r.spec;
   const resolution = se.resolution ?? "NONE";
   const sel = se.workloadSelector;
-  if (sel) {
-    checkSelectorLabels(sel.labels, "spec.workloadSelector.labels", report);
-    if (Object.keys(sel.labels ?? {}).length === 0) {
-      report.warning(
-        "spec.workloadSelector",
-        "service entry: workload selector specified without labels, will be applied to all services in namespace",
-      );
-    }
-    if (se.endpoints)
-      report.error("spec", "only one of WorkloadSelector or Endpoints is allowed in Service Entry");
-  }
+  checkNetworkWorkloadSelector(sel, "service entry", report);
+  if (sel && se.endpoints)
+    report.error("spec", "only one of WorkloadSelector or Endpoints is allowed in Service Entry");
   const hosts = se.hosts ?? [];
   if (hosts.length === 0) report.error("spec.hosts", "service entry must have at least one host");
   hosts.forEach((h, i) => {

@@ -5,7 +5,7 @@
 import type { Report } from "../diagnostic.ts";
 import type { Resource } from "../resource.ts";
 import type { SidecarSpec } from "../types/sidecar.ts";
-import { checkSelectorLabels, errs, isHTTPProtocol, validateProtocol } from "./common.ts";
+import { checkNetworkWorkloadSelector, errs, isHTTPProtocol, validateProtocol } from "./common.ts";
 import {
   validateFQDN,
   validateIPAddress,
@@ -23,16 +23,7 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "0.0.0.0", "::1", "::"]);
 
 export function validateSidecar(r: Resource<SidecarSpec>, report: Report): void {
   const sc = r.spec;
-  const sel = sc.workloadSelector;
-  if (sel) {
-    checkSelectorLabels(sel.labels, "spec.workloadSelector.labels", report);
-    if (Object.keys(sel.labels ?? {}).length === 0) {
-      report.warning(
-        "spec.workloadSelector",
-        "sidecar: workload selector specified without labels, will be applied to all services in namespace",
-      );
-    }
-  }
+  checkNetworkWorkloadSelector(sc.workloadSelector, "sidecar", report);
   if (
     !sc.egress?.length &&
     !sc.ingress?.length &&
