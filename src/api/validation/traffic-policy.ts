@@ -38,15 +38,7 @@ export function validateTrafficPolicy(
     report.error(p, "tunnel and proxyProtocol must not be set together");
     return;
   }
-  validateOutlierDetection(tp.outlierDetection, `${p}.outlierDetection`, report);
-  validateConnectionPool(tp.connectionPool, `${p}.connectionPool`, report);
-  validateLoadBalancer(
-    tp.loadBalancer,
-    tp.outlierDetection !== undefined,
-    `${p}.loadBalancer`,
-    report,
-  );
-  validateClientTLS(tp.tls, `${p}.tls`, report);
+  validatePolicySettings(tp, p, report);
   tp.portLevelSettings?.forEach((pl, i) => {
     validatePortTrafficPolicy(pl, `${p}.portLevelSettings[${i}]`, report);
   });
@@ -80,15 +72,24 @@ function validatePortTrafficPolicy(pl: PortTrafficPolicy, p: string, report: Rep
     report.error(p, "port traffic policy must have at least one field");
     return;
   }
-  validateOutlierDetection(pl.outlierDetection, `${p}.outlierDetection`, report);
-  validateConnectionPool(pl.connectionPool, `${p}.connectionPool`, report);
+  validatePolicySettings(pl, p, report);
+}
+
+/** The settings a traffic policy and its port-level overrides share. */
+function validatePolicySettings(
+  s: Pick<PortTrafficPolicy, "outlierDetection" | "connectionPool" | "loadBalancer" | "tls">,
+  p: string,
+  report: Report,
+): void {
+  validateOutlierDetection(s.outlierDetection, `${p}.outlierDetection`, report);
+  validateConnectionPool(s.connectionPool, `${p}.connectionPool`, report);
   validateLoadBalancer(
-    pl.loadBalancer,
-    pl.outlierDetection !== undefined,
+    s.loadBalancer,
+    s.outlierDetection !== undefined,
     `${p}.loadBalancer`,
     report,
   );
-  validateClientTLS(pl.tls, `${p}.tls`, report);
+  validateClientTLS(s.tls, `${p}.tls`, report);
 }
 
 function validateOutlierDetection(
