@@ -1,3 +1,5 @@
+// Annotation rules of the analyzers: Istio's annotation registry and the values the injector reads.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {

@@ -1,6 +1,10 @@
+// Host rules the analyzers share: short names to FQDNs, wildcard matching, gateway host
+// visibility and export scopes; and label selectors.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  exportScopes,
   hostMatches,
   namesForNamespace,
   resourceNameFromHost,
@@ -37,6 +41,12 @@ describe("analysis host rules", () => {
       "b.com",
       "d.com",
     ]);
+  });
+
+  it("resolves exportTo to scopes: none or * is everywhere, . is the own namespace", () => {
+    assert.deepEqual(exportScopes("ns1", []), ["*"]);
+    assert.deepEqual(exportScopes("ns1", [".", "ns2", "*"]), ["*"]);
+    assert.deepEqual(exportScopes("ns1", [".", "ns2", "ns1"]), ["ns1", "ns2"]);
   });
 });
 

@@ -1,3 +1,5 @@
+// The analysis message catalogue: Istio's messages.yaml and its Go-style message formatting.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { catalogue, formatTemplate, levelRank, parseLevel } from "../../src/analysis/messages.ts";

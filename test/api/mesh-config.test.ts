@@ -1,3 +1,5 @@
+// Mesh config: Istio's defaults, how user fields merge over them, and errors naming the field.
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DefaultMeshConfig, MeshConfigError, parseMeshConfig } from "../../src/api/mesh-config.ts";

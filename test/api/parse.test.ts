@@ -1,3 +1,5 @@
+// parseText: multi-document YAML and JSON with line origins, and hostile input within limits.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_DEPTH, MAX_INPUT_BYTES, parseText } from "../../src/api/parse.ts";

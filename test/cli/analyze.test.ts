@@ -1,3 +1,5 @@
+// mast analyze end to end: istioctl's output formats and exit codes.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,5 @@
+// mast apply / get / delete against a local state dir (MAST_HOME).
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

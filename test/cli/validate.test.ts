@@ -1,3 +1,5 @@
+// mast validate end to end: files, stdin and hostile input, with errors naming the resource.
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

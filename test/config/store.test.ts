@@ -1,3 +1,5 @@
+// ConfigStore: versioned writes, one event batch per commit.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

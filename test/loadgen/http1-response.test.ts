@@ -1,3 +1,5 @@
+// Http1ResponseReader: HTTP/1.1 responses split across reads (Content-Length, chunked).
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Http1ResponseReader } from "../../src/loadgen/http1-response.ts";

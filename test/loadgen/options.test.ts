@@ -1,3 +1,5 @@
+// mast load options: fortio's defaults and flag parsing.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LoadOptionError, parseDuration, parseLoadOptions } from "../../src/loadgen/options.ts";

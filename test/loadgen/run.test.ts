@@ -1,3 +1,5 @@
+// mast load against real loopback servers: request counts, open-loop schedule, results.
+
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";

@@ -1,3 +1,6 @@
+// PushContext: proxies from Istio node ids, VirtualServices and DestinationRules by host, and
+// which changes push to which proxy.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KIND } from "../../src/api/types/index.ts";

@@ -1,3 +1,5 @@
+// The service registry from Kubernetes objects and ServiceEntries: services and endpoints.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hostMatches, resolveShortName } from "../../src/registry/hosts.ts";

@@ -1,3 +1,5 @@
+// State-of-the-World ADS, scenario by scenario against Envoy's xDS protocol specification.
+
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";

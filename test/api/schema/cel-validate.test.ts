@@ -1,3 +1,5 @@
+// CEL rules (x-kubernetes-validations) of CRD schemas, reported as the API server words them.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { rewriteRule } from "../../../src/api/schema/cel-env.ts";

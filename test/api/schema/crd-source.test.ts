@@ -1,3 +1,5 @@
+// The CRD bundle: a schema for every version of every CRD kind, and a clear error when missing.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KINDS } from "../../../src/api/kinds.ts";

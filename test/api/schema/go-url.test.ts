@@ -1,3 +1,5 @@
+// A port of Go's url.ParseRequestURI: accepts and rejects what Go does.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hostname, parseRequestUri, port } from "../../../src/api/schema/go-url.ts";

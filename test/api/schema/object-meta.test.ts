@@ -1,3 +1,5 @@
+// ObjectMeta checks of custom resources (names, labels), worded as the API server does.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { errorBody } from "../../../src/api/schema/field-error.ts";

@@ -1,3 +1,5 @@
+// OpenAPI structural validation of CRD objects: unknown fields, types, limits, formats.
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { errorBody } from "../../../src/api/schema/field-error.ts";

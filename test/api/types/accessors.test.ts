@@ -1,3 +1,5 @@
+// Typed accessors over resources: KIND ids, narrowing by kind id, spec-less kinds.
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kindById } from "../../../src/api/kinds.ts";

@@ -1,3 +1,5 @@
+// DestinationRule validation cases (Istio's rules and messages).
+
 import { runCases } from "./harness.ts";
 
 runCases("networking.istio.io/v1", "DestinationRule", [

@@ -1,3 +1,5 @@
+// Validation cases for Telemetry, WasmPlugin, EnvoyFilter and ProxyConfig.
+
 import { runCases } from "./harness.ts";
 
 runCases("telemetry.istio.io/v1", "Telemetry", [

@@ -1,3 +1,5 @@
+// Validation cases for Gateway and Sidecar.
+
 import { runCases } from "./harness.ts";
 
 runCases("networking.istio.io/v1", "Gateway", [

@@ -1,3 +1,5 @@
+// Validation cases for Kubernetes Services and Gateway API HTTPRoute and GRPCRoute.
+
 import { runCases } from "./harness.ts";
 
 runCases("v1", "Service", [

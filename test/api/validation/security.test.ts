@@ -1,3 +1,5 @@
+// Validation cases for PeerAuthentication, RequestAuthentication and AuthorizationPolicy.
+
 import { runCases } from "./harness.ts";
 
 runCases("security.istio.io/v1", "PeerAuthentication", [

@@ -1,3 +1,5 @@
+// Validation cases for ServiceEntry, WorkloadEntry and WorkloadGroup.
+
 import { runCases } from "./harness.ts";
 
 runCases("networking.istio.io/v1", "ServiceEntry", [

@@ -1,3 +1,5 @@
+// VirtualService validation cases: hosts, gateways, destinations, weights, delegates.
+
 import { runCases } from "./harness.ts";
 
 const route = `  http:
