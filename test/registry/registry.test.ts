@@ -7,6 +7,8 @@ import { kubePortProtocol, parseProtocol } from "../../src/registry/protocol.ts"
 import { buildRegistry } from "../../src/registry/registry.ts";
 import { bookinfoResources, resourcesFromText, storeOf } from "./fixtures.ts";
 
+const registryOf = (yaml: string) => buildRegistry(storeOf(resourcesFromText(yaml)));
+
 describe("registry: Kubernetes", () => {
   it("builds Bookinfo's services with Istio host names and pod endpoints", () => {
     const reg = buildRegistry(storeOf(bookinfoResources()));
@@ -29,9 +31,7 @@ describe("registry: Kubernetes", () => {
   });
 
   it("reads EndpointSlices, readiness, node locality and named target ports", () => {
-    const reg = buildRegistry(
-      storeOf(
-        resourcesFromText(`
+    const reg = registryOf(`
 apiVersion: v1
 kind: Node
 metadata:
@@ -67,9 +67,7 @@ ports: [{name: web, port: 8080}]
 endpoints:
 - {addresses: [10.1.0.1], conditions: {ready: true}, targetRef: {kind: Pod, name: web-1}}
 - {addresses: [10.1.0.2], conditions: {ready: false}, targetRef: {kind: Pod, name: web-2}, zone: z2}
-`),
-      ),
-    );
+`);
     const [web] = reg.servicesByHost("web.shop.svc.cluster.local");
     assert.equal(web.address, "10.96.0.10");
     assert.equal(web.ports[0].protocol, "HTTP2");
@@ -85,9 +83,7 @@ endpoints:
   });
 
   it("treats clusterIP None as headless passthrough and ExternalName as DNS", () => {
-    const reg = buildRegistry(
-      storeOf(
-        resourcesFromText(`
+    const reg = registryOf(`
 apiVersion: v1
 kind: Service
 metadata: {name: db, namespace: data}
@@ -97,9 +93,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: ext, namespace: data}
 spec: {type: ExternalName, externalName: example.com, ports: [{name: https, port: 443}]}
-`),
-      ),
-    );
+`);
     const [db] = reg.servicesByHost("db.data.svc.cluster.local");
     assert.equal(db.resolution, "Passthrough");
     assert.equal(db.headless, true);
@@ -156,7 +150,7 @@ kind: WorkloadEntry
 metadata: {name: vm-other, namespace: ns2}
 spec: {address: 198.18.1.2, labels: {app: vm}}
 `;
-  const reg = buildRegistry(storeOf(resourcesFromText(text)));
+  const reg = registryOf(text);
 
   it("resolves DNS entries to the host itself", () => {
     const [svc] = reg.servicesByHost("api.example.com");
