@@ -8,6 +8,7 @@ import { describeChanges, proxyNeedsPush } from "../../src/model/changes.ts";
 import { proxyFromNode } from "../../src/model/proxy.ts";
 import { PushContext } from "../../src/model/push-context.ts";
 import {
+  applyAll,
   bookinfoStore,
   bookinfoNetworking as net,
   resourcesFromFiles,
@@ -211,7 +212,7 @@ kind: Sidecar
 metadata: {name: default, namespace: lonely}
 spec: {egress: [{hosts: ["./*"]}]}
 `);
-    store.commit(isolated.map((resource) => ({ op: "apply" as const, resource })));
+    applyAll(store, isolated);
     const after = PushContext.build(store);
     const lonely = proxyFromNode(
       { id: "sidecar~10.9.9.9~x.lonely~lonely.svc.cluster.local" },

@@ -30,8 +30,13 @@ export function resourcesFromFiles(files: readonly string[]): Resource[] {
 
 export function storeOf(resources: readonly Resource[]): ConfigStore {
   const store = new ConfigStore();
-  store.commit(resources.map((resource) => ({ op: "apply" as const, resource })));
+  applyAll(store, resources);
   return store;
+}
+
+/** Applies `resources` to `store` in one commit (one change event, as a `mast apply` would). */
+export function applyAll(store: ConfigStore, resources: readonly Resource[]): void {
+  store.commit(resources.map((resource) => ({ op: "apply" as const, resource })));
 }
 
 interface DeploymentSpec {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";
 import type { Pilot } from "../../src/xds/pilot.ts";
-import { bookinfoResources, resourcesFromText } from "../registry/fixtures.ts";
+import { applyAll, bookinfoResources, resourcesFromText } from "../registry/fixtures.ts";
 import {
   type AdsClient,
   AdsHarness,
@@ -113,7 +113,7 @@ kind: DestinationRule
 metadata: {name: ratings-lb, namespace: default, creationTimestamp: "2000-01-01T00:00:00Z"}
 spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}}
 `);
-    pilot.store.commit(dr.map((resource) => ({ op: "apply" as const, resource })));
+    applyAll(pilot.store, dr);
     pilot.flush();
     const r2 = await c.expect();
     assert.ok(named(r2).includes(RATINGS));
@@ -172,7 +172,7 @@ kind: DestinationRule
 metadata: {name: ratings-lb, namespace: default, creationTimestamp: "2000-01-01T00:00:00Z"}
 spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: ${lb}}}}
 `);
-      pilot.store.commit(dr.map((resource) => ({ op: "apply" as const, resource })));
+      applyAll(pilot.store, dr);
       pilot.flush();
     };
     apply("RANDOM");

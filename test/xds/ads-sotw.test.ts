@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TYPE_URL } from "../../src/envoy/index.ts";
 import type { Pilot } from "../../src/xds/pilot.ts";
-import { bookinfoNetworking, resourcesFromFiles, resourcesFromText } from "../registry/fixtures.ts";
+import {
+  applyAll,
+  bookinfoNetworking,
+  resourcesFromFiles,
+  resourcesFromText,
+} from "../registry/fixtures.ts";
 import { AdsHarness, decoded, names, PRODUCTPAGE_NODE } from "./ads-client.ts";
 
 const CDS = TYPE_URL.CLUSTER;
@@ -90,7 +95,7 @@ describe("ADS State-of-the-World", () => {
         .some((s) => s.types.some((t) => t.typeUrl === RDS && t.state === "SYNCED")),
     );
     const vs = resourcesFromFiles([bookinfoNetworking("virtual-service-reviews-80-20.yaml")]);
-    pilot.store.commit(vs.map((resource) => ({ op: "apply" as const, resource })));
+    applyAll(pilot.store, vs);
     pilot.flush();
     const r2 = await c.expect();
     assert.notEqual(r2.version_info, r1.version_info);
@@ -126,7 +131,7 @@ kind: Sidecar
 metadata: {name: default, namespace: lonely}
 spec: {egress: [{hosts: ["./*"]}]}
 `);
-    pilot.store.commit(isolated.map((resource) => ({ op: "apply" as const, resource })));
+    applyAll(pilot.store, isolated);
     pilot.flush();
     await pilot.server.idle();
     const lonely = client();
@@ -150,7 +155,7 @@ kind: DestinationRule
 metadata: {name: ratings-lb, namespace: default}
 spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: RANDOM}}}
 `);
-    pilot.store.commit(dr.map((resource) => ({ op: "apply" as const, resource })));
+    applyAll(pilot.store, dr);
     pilot.flush();
     const p2 = await pp.expect();
     const ratings = decoded(p2).find(
