@@ -44,7 +44,6 @@ export class PushContext {
   readonly sidecars: readonly Resource[];
   readonly #store: ResourceLister;
   readonly #memo = new Map<string, unknown>();
-  readonly #serviceIndex = new WeakMap<object, Map<string, Service>>();
 
   private constructor(store: ResourceLister, registry: Registry, opts: PushContextOptions) {
     this.#store = store;

@@ -5,7 +5,6 @@
 
 import net from "node:net";
 import type { Duplex } from "node:stream";
-import tls from "node:tls";
 import { listenerScope } from "../../telemetry/stats.ts";
 import type { Listener } from "../config-types.ts";
 import type { ProxyDeps } from "../deps.ts";
