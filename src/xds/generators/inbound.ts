@@ -3,7 +3,10 @@
 
 import type { MeshProxy } from "../../model/proxy.ts";
 import type { PushContext } from "../../model/push-context.ts";
+import { isHttp } from "../../registry/protocol.ts";
 import type { Protocol, Service, ServicePort } from "../../registry/types.ts";
+import { inboundClusterName, type Json } from "./common.ts";
+import { hcmFilter, tcpProxyFilter } from "./filters.ts";
 
 export interface InboundPort {
   readonly service: Service;
@@ -29,4 +32,39 @@ export function inboundPorts(proxy: MeshProxy, push: PushContext): InboundPort[]
     }
   }
   return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
+}
+
+/**
+ * The network filter that serves one inbound port: an HTTP connection manager routing everything
+ * to `inbound|port||`, or tcp_proxy for TCP ports. Captured and local-mode listeners share it.
+ */
+export function inboundFilter(ip: InboundPort, statPrefix: string): Json {
+  const cluster = inboundClusterName(ip.targetPort);
+  if (!isHttp(ip.protocol) && ip.protocol !== "UNSUPPORTED")
+    return tcpProxyFilter(cluster, cluster);
+  return hcmFilter({
+    statPrefix,
+    routeConfig: {
+      name: cluster,
+      virtual_hosts: [
+        {
+          name: `inbound|http|${ip.targetPort}`,
+          domains: ["*"],
+          routes: [
+            {
+              name: "default",
+              match: { prefix: "/" },
+              route: {
+                cluster,
+                timeout: "0s",
+                max_stream_duration: { max_stream_duration: "0s", grpc_timeout_header_max: "0s" },
+              },
+              decorator: { operation: `${ip.service.hostname}:${ip.servicePort.port}/*` },
+            },
+          ],
+        },
+      ],
+      validate_clusters: false,
+    },
+  });
 }

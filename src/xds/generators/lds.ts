@@ -33,7 +33,7 @@ import {
 } from "./filters.ts";
 import { buildGatewayListeners } from "./gateway-listeners.ts";
 import { buildGrpcListeners } from "./grpc.ts";
-import { type InboundPort, inboundPorts } from "./inbound.ts";
+import { type InboundPort, inboundFilter, inboundPorts } from "./inbound.ts";
 import { bindToPodIP, isLocalMode, localSidecarListeners } from "./local.ts";
 import { routesOverHttp } from "./rds.ts";
 import { destinationCluster } from "./route.ts";
@@ -85,39 +85,7 @@ function mtlsMode(proxy: MeshProxy, push: PushContext, port: number): MtlsMode {
 function inboundChains(proxy: MeshProxy, push: PushContext, ip: InboundPort): Json[] {
   const mode = mtlsMode(proxy, push, ip.targetPort);
   const cluster = inboundClusterName(ip.targetPort);
-  const http = isHttp(ip.protocol) || ip.protocol === "UNSUPPORTED";
-  const filters = http
-    ? [
-        hcmFilter({
-          statPrefix: `inbound_0.0.0.0_${ip.targetPort}`,
-          routeConfig: {
-            name: cluster,
-            virtual_hosts: [
-              {
-                name: `inbound|http|${ip.targetPort}`,
-                domains: ["*"],
-                routes: [
-                  {
-                    name: "default",
-                    match: { prefix: "/" },
-                    route: {
-                      cluster,
-                      timeout: "0s",
-                      max_stream_duration: {
-                        max_stream_duration: "0s",
-                        grpc_timeout_header_max: "0s",
-                      },
-                    },
-                    decorator: { operation: `${ip.service.hostname}:${ip.servicePort.port}/*` },
-                  },
-                ],
-              },
-            ],
-            validate_clusters: false,
-          },
-        }),
-      ]
-    : [tcpProxyFilter(cluster, cluster)];
+  const filters = [inboundFilter(ip, `inbound_0.0.0.0_${ip.targetPort}`)];
   const chains: Json[] = [];
   if (mode !== "DISABLE") {
     chains.push({

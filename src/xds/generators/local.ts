@@ -6,10 +6,9 @@
 import type { MeshProxy } from "../../model/proxy.ts";
 import type { PushContext } from "../../model/push-context.ts";
 import { MESH_GATEWAY } from "../../model/virtual-services.ts";
-import { isHttp } from "../../registry/protocol.ts";
 import { inboundClusterName, type Json, OUTBOUND_CAPTURE_PORT, socketAddress } from "./common.ts";
-import { hcmFilter, tcpProxyFilter } from "./filters.ts";
-import { inboundPorts } from "./inbound.ts";
+import { hcmFilter } from "./filters.ts";
+import { inboundFilter, inboundPorts } from "./inbound.ts";
 import { domainsFor, routesOverHttp, serviceRoutes } from "./rds.ts";
 import type { RouteContext } from "./route.ts";
 
@@ -26,30 +25,7 @@ export function localSidecarListeners(proxy: MeshProxy, push: PushContext): Json
   for (const ip of inboundPorts(proxy, push)) {
     const cluster = inboundClusterName(ip.targetPort);
     const name = `${proxy.ip}_${ip.targetPort}`;
-    const http = isHttp(ip.protocol) || ip.protocol === "UNSUPPORTED";
-    const filter = http
-      ? hcmFilter({
-          statPrefix: `inbound_${name}`,
-          routeConfig: {
-            name: cluster,
-            virtual_hosts: [
-              {
-                name: `inbound|http|${ip.targetPort}`,
-                domains: ["*"],
-                routes: [
-                  {
-                    name: "default",
-                    match: { prefix: "/" },
-                    route: { cluster, timeout: "0s" },
-                    decorator: { operation: `${ip.service.hostname}:${ip.servicePort.port}/*` },
-                  },
-                ],
-              },
-            ],
-            validate_clusters: false,
-          },
-        })
-      : tcpProxyFilter(cluster, cluster);
+    const filter = inboundFilter(ip, `inbound_${name}`);
     out.push({
       name,
       address: socketAddress(proxy.ip, ip.targetPort),
