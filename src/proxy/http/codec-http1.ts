@@ -7,6 +7,8 @@ import type { Duplex } from "node:stream";
 import { HeaderMap } from "./headers.ts";
 import { type DownstreamInfo, HttpStream, type ResponseSink } from "./stream.ts";
 
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)(.*)$/i;
+
 export interface Http1Options {
   readonly maxHeaderBytes: number;
   readonly maxHeadersCount: number;
@@ -87,8 +89,9 @@ export function createHttp1Server(handler: Http1Handler, opts: Http1Options): ht
     headers.remove("host");
     let path = req.url ?? "/";
     let scheme = info.tls ? "https" : "http";
-    // absolute-form request target (a client talking to us as a forward proxy)
-    const abs = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(path);
+    // absolute-form request target (a client talking to us as a forward proxy); origin-form
+    // targets start with "/" and skip the match on the hot path
+    const abs = path.charCodeAt(0) === 47 ? null : ABSOLUTE_FORM.exec(path);
     let auth = authority;
     if (abs) {
       scheme = abs[1].toLowerCase();
