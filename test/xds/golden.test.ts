@@ -1,24 +1,31 @@
 // Golden tests of the generators: each test/testdata/xds/<case>.yaml names Istio sample inputs
-// (from the shared corpus) and proxies; the generated xDS must equal <case>.golden.yaml and every
-// resource must encode as its Envoy proto. UPDATE_GOLDEN=1 rewrites the goldens.
+// (from the shared corpus) and proxies; the generated xDS must equal the JSON files in
+// test/testdata/xds/<case>/ (one per proxy × type, see golden-files.ts) and every resource must
+// encode as its Envoy proto. UPDATE_GOLDEN=1 rewrites the goldens.
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { messageNameOf, normalizeMessage, TYPE_URL } from "../../src/envoy/index.ts";
 import { type NodeInfo, proxyFromNode } from "../../src/model/proxy.ts";
 import { PushContext } from "../../src/model/push-context.ts";
 import { generate } from "../../src/xds/generators/index.ts";
-import { ISTIO_CORPUS, ROOT } from "../helpers/paths.ts";
+import { ISTIO_CORPUS } from "../helpers/paths.ts";
 import {
   podsFromDeployments,
   resourcesFromFiles,
   resourcesFromText,
   storeOf,
 } from "../registry/fixtures.ts";
+import {
+  type CaseOutput,
+  GOLDEN_DIR,
+  goldenText,
+  readGoldenTexts,
+  writeGoldens,
+} from "./golden-files.ts";
 
-const DIR = `${ROOT}test/testdata/xds/`;
 const TYPES = {
   lds: TYPE_URL.LISTENER,
   rds: TYPE_URL.ROUTE_CONFIGURATION,
@@ -33,14 +40,14 @@ interface Case {
   proxies: { name: string; node: NodeInfo; types?: (keyof typeof TYPES)[] }[];
 }
 
-export function runCase(c: Case): Record<string, Record<string, unknown[]>> {
+export function runCase(c: Case): CaseOutput {
   const base = resourcesFromFiles((c.inputs ?? []).map((f) => `${ISTIO_CORPUS}${f}`));
   const extra = c.config ? resourcesFromText(c.config, "case.yaml") : [];
   const pods = c.pods
     ? resourcesFromText(podsFromDeployments([...base, ...extra]), "pods.yaml")
     : [];
   const push = PushContext.build(storeOf([...base, ...extra, ...pods]));
-  const out: Record<string, Record<string, unknown[]>> = {};
+  const out: CaseOutput = {};
   for (const p of c.proxies) {
     const proxy = proxyFromNode(p.node, push.registry);
     const byType: Record<string, unknown[]> = {};
@@ -58,20 +65,28 @@ export function runCase(c: Case): Record<string, Record<string, unknown[]>> {
 }
 
 describe("xDS generators: golden files", () => {
-  const cases = readdirSync(DIR)
-    .filter((f) => f.endsWith(".yaml") && !f.endsWith(".golden.yaml"))
+  const cases = readdirSync(GOLDEN_DIR)
+    .filter((f) => f.endsWith(".yaml"))
     .sort();
   for (const file of cases) {
-    it(file.replace(/\.yaml$/, ""), () => {
-      const c = parse(readFileSync(DIR + file, "utf8")) as Case;
+    const name = file.replace(/\.yaml$/, "");
+    it(name, () => {
+      const c = parse(readFileSync(GOLDEN_DIR + file, "utf8")) as Case;
       const got = runCase(c);
       // Deterministic: a second run gives the same bytes.
       assert.equal(JSON.stringify(runCase(c)), JSON.stringify(got));
-      const goldenPath = DIR + file.replace(/\.yaml$/, ".golden.yaml");
-      if (process.env.UPDATE_GOLDEN === "1")
-        writeFileSync(goldenPath, stringify(got, { lineWidth: 0, aliasDuplicateObjects: false }));
-      const want = parse(readFileSync(goldenPath, "utf8"));
-      assert.deepEqual(got, want);
+      if (process.env.UPDATE_GOLDEN === "1") writeGoldens(name, got);
+      const want = readGoldenTexts(name);
+      const files = Object.entries(got).flatMap(([proxy, byType]) =>
+        Object.keys(byType).map((t) => `${proxy}.${t}.json`),
+      );
+      assert.deepEqual([...want.keys()].sort(), files.sort(), `${name}: golden files`);
+      for (const [proxy, byType] of Object.entries(got)) {
+        for (const [t, resources] of Object.entries(byType)) {
+          const f = `${proxy}.${t}.json`;
+          assert.equal(goldenText(resources), want.get(f), `${name}/${f}`);
+        }
+      }
     });
   }
 });

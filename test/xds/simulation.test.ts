@@ -3,9 +3,7 @@
 // (not just shapes) are checked. Every golden case's RDS must also compile there.
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { parse } from "yaml";
 import { TYPE_URL } from "../../src/envoy/index.ts";
 import { proxyFromNode } from "../../src/model/proxy.ts";
 import { PushContext } from "../../src/model/push-context.ts";
@@ -13,8 +11,8 @@ import type { RouteConfiguration } from "../../src/proxy/config-types.ts";
 import { HeaderMap } from "../../src/proxy/http/headers.ts";
 import { RouteTable } from "../../src/proxy/routing/route-table.ts";
 import { generate } from "../../src/xds/generators/index.ts";
-import { ROOT } from "../helpers/paths.ts";
 import { bookinfoStore } from "../registry/fixtures.ts";
+import { goldenCases, readGoldenTexts } from "./golden-files.ts";
 
 const PRODUCTPAGE = { id: "sidecar~10.1.4.10~productpage-v1-0.default~default.svc.cluster.local" };
 const GATEWAY = {
@@ -108,16 +106,12 @@ spec: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}`,
   });
 
   it("compiles every golden route configuration", () => {
-    const dir = `${ROOT}test/testdata/xds/`;
     let n = 0;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith(".golden.yaml"))) {
-      const golden = parse(readFileSync(dir + f, "utf8")) as Record<
-        string,
-        { rds?: RouteConfiguration[] }
-      >;
-      for (const [proxy, out] of Object.entries(golden)) {
-        for (const rc of out.rds ?? []) {
-          assert.doesNotThrow(() => new RouteTable(rc), `${f} ${proxy} ${rc.name}`);
+    for (const c of goldenCases()) {
+      for (const [f, text] of readGoldenTexts(c)) {
+        if (!f.endsWith(".rds.json")) continue;
+        for (const rc of JSON.parse(text) as RouteConfiguration[]) {
+          assert.doesNotThrow(() => new RouteTable(rc), `${c}/${f} ${rc.name}`);
           n++;
         }
       }
