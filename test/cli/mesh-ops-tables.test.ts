@@ -58,7 +58,8 @@ describe("proxy-status and proxy-config tables", () => {
     );
     golden("proxy-config-routes", out);
     const gws = routesTable(gw);
-    assert.match(gws, /http\.8080\s+\*:8080\s+\*\s+\/productpage/);
+    // VirtualService routes name their VirtualService (route metadata filter_metadata.istio).
+    assert.match(gws, /http\.8080\s+\*:8080\s+\*\s+\/productpage\s+bookinfo\.default\n/);
     golden("proxy-config-routes-gateway", gws);
   });
 

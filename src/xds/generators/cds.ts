@@ -16,6 +16,7 @@ import {
   duration,
   INBOUND_PASSTHROUGH_CLUSTER,
   inboundClusterName,
+  istioConfigRef,
   type Json,
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
@@ -104,7 +105,7 @@ export function outboundCluster(
   if (subset) istio.subset = subset.name;
   if (dr) {
     const [ns, n] = dr.from[0].split("/");
-    istio.config = `/apis/networking.istio.io/v1/namespaces/${ns}/destination-rule/${n}`;
+    istio.config = istioConfigRef("destination-rule", ns, n);
   }
   cluster.metadata = { filter_metadata: { istio } };
   return cluster;

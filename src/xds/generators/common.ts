@@ -39,6 +39,16 @@ export function parseClusterName(
   return { direction: parts[0], port, subset: parts[2], host: parts[3] };
 }
 
+/** Istio's config reference (`util.BuildConfigInfoMetadata`) that istioctl shows next to a
+ * resource: `/apis/networking.istio.io/v1/namespaces/<ns>/<kind>/<name>`. */
+export function istioConfigRef(
+  kind: "virtual-service" | "destination-rule",
+  ns: string,
+  name: string,
+): string {
+  return `/apis/networking.istio.io/v1/namespaces/${ns}/${kind}/${name}`;
+}
+
 export function adsConfigSource(): Json {
   return { ads: {}, initial_fetch_timeout: "0s", resource_api_version: "V3" };
 }

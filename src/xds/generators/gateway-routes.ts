@@ -41,7 +41,7 @@ export function gatewayRouteConfig(
         const entry = byHost.get(host) ?? { routes: [], redirect: false };
         entry.redirect ||= server.tls?.httpsRedirect === true && parts[0] === "http";
         // One VirtualService's routes per host per gateway, in VirtualService order.
-        entry.routes.push(...translateHttpRoutes(vs.spec.http ?? [], ctx, host));
+        entry.routes.push(...translateHttpRoutes(vs, ctx, host));
         byHost.set(host, entry);
       }
     }

@@ -65,7 +65,7 @@ export function serviceRoutes(ctx: RouteContext, svc: Service, sp: ServicePort):
     .virtualServicesFor(ctx.proxy, ctx.gateway)
     .find((v) => v.hosts.some((h) => hostMatches(h, svc.hostname)));
   if (vs) {
-    const routes = translateHttpRoutes(vs.spec.http ?? [], ctx, svc.hostname);
+    const routes = translateHttpRoutes(vs, ctx, svc.hostname);
     if (routes.length) return routes;
   }
   return [defaultRoute(ctx, svc, sp)];

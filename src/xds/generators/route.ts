@@ -12,12 +12,13 @@ import type {
 import { TYPE_URL } from "../../envoy/index.ts";
 import type { MeshProxy } from "../../model/proxy.ts";
 import type { PushContext } from "../../model/push-context.ts";
-import { MESH_GATEWAY } from "../../model/virtual-services.ts";
+import { MESH_GATEWAY, type VirtualServiceConfig } from "../../model/virtual-services.ts";
 import { selectorMatches } from "../../registry/workloads.ts";
 import { effectivePolicy } from "./cluster-policy.ts";
 import {
   duration,
   fractionalPercent,
+  istioConfigRef,
   type Json,
   outboundClusterName,
   stringMatcher,
@@ -89,18 +90,24 @@ function matchApplies(m: HTTPMatchRequest, ctx: RouteContext): boolean {
   return true;
 }
 
-/** Routes of one VirtualService's `http` section, for one listener port. */
+/** Routes of one VirtualService's `http` section, for one listener port. Each carries the
+ * VirtualService's config reference in its metadata, as Istio's translateRoute sets it. */
 export function translateHttpRoutes(
-  http: readonly HTTPRoute[],
+  vs: VirtualServiceConfig,
   ctx: RouteContext,
   host: string,
 ): Json[] {
   const out: Json[] = [];
-  for (const r of http) {
+  const config = istioConfigRef("virtual-service", vs.namespace, vs.name);
+  for (const r of vs.spec.http ?? []) {
     const matches = r.match?.length ? r.match.filter((m) => matchApplies(m, ctx)) : [undefined];
     // A route whose every match is for another port, gateway or client does not apply here.
     if (matches.length === 0) continue;
-    for (const m of matches) out.push(translateRoute(r, m, ctx, host));
+    for (const m of matches)
+      out.push({
+        ...translateRoute(r, m, ctx, host),
+        metadata: { filter_metadata: { istio: { config } } },
+      });
     if (matches.some((m) => m === undefined || isCatchAll(m))) break;
   }
   return out;
