@@ -96,6 +96,7 @@ export interface LocalityLbEndpoints {
 export interface ClusterLoadAssignment {
   cluster_name?: string;
   endpoints?: LocalityLbEndpoints[];
+  policy?: { overprovisioning_factor?: number };
 }
 
 export interface Thresholds {
@@ -104,6 +105,35 @@ export interface Thresholds {
   max_pending_requests?: number;
   max_requests?: number;
   max_retries?: number;
+}
+
+export interface OutlierDetection {
+  consecutive_5xx?: number;
+  consecutive_gateway_failure?: number;
+  consecutive_local_origin_failure?: number;
+  enforcing_consecutive_5xx?: number;
+  enforcing_consecutive_gateway_failure?: number;
+  enforcing_consecutive_local_origin_failure?: number;
+  split_external_local_origin_errors?: boolean;
+  interval?: string;
+  base_ejection_time?: string;
+  max_ejection_time?: string;
+  max_ejection_percent?: number;
+}
+
+export interface HealthCheck {
+  timeout?: string;
+  interval?: string;
+  unhealthy_threshold?: number;
+  healthy_threshold?: number;
+  no_traffic_interval?: string;
+  http_health_check?: {
+    host?: string;
+    path?: string;
+    expected_statuses?: { start?: string; end?: string }[];
+    request_headers_to_add?: HeaderValueOption[];
+  };
+  tcp_health_check?: { send?: { text?: string }; receive?: { text?: string }[] };
 }
 
 export interface Cluster {
@@ -121,7 +151,15 @@ export interface Cluster {
   typed_extension_protocol_options?: Record<string, TypedConfig>;
   transport_socket?: TransportSocket;
   transport_socket_matches?: JsonObject[];
-  common_lb_config?: JsonObject;
+  common_lb_config?: {
+    healthy_panic_threshold?: { value?: number };
+    locality_weighted_lb_config?: JsonObject;
+  };
+  ring_hash_lb_config?: { minimum_ring_size?: string; maximum_ring_size?: string };
+  maglev_lb_config?: { table_size?: string };
+  least_request_lb_config?: { choice_count?: number };
+  outlier_detection?: OutlierDetection;
+  health_checks?: HealthCheck[];
   max_requests_per_connection?: number;
   per_connection_buffer_limit_bytes?: number;
   metadata?: JsonObject;
@@ -191,6 +229,24 @@ export interface RetryPolicy {
   num_retries?: number;
   per_try_timeout?: string;
   retriable_status_codes?: number[];
+  retriable_headers?: HeaderMatcher[];
+  retry_back_off?: { base_interval?: string; max_interval?: string };
+  retry_host_predicate?: NamedTyped[];
+  host_selection_retry_max_attempts?: string;
+}
+
+export interface HashPolicy {
+  header?: { header_name?: string };
+  cookie?: { name?: string; ttl?: string; path?: string };
+  connection_properties?: { source_ip?: boolean };
+  query_parameter?: { name?: string };
+  filter_state?: JsonObject;
+  terminal?: boolean;
+}
+
+export interface RuntimeFractionalPercent {
+  default_value?: { numerator?: number; denominator?: string };
+  runtime_key?: string;
 }
 
 export interface RouteAction {
@@ -206,7 +262,8 @@ export interface RouteAction {
   timeout?: string;
   idle_timeout?: string;
   retry_policy?: RetryPolicy;
-  request_mirror_policies?: { cluster?: string; runtime_fraction?: JsonObject }[];
+  request_mirror_policies?: { cluster?: string; runtime_fraction?: RuntimeFractionalPercent }[];
+  hash_policy?: HashPolicy[];
   cors?: JsonObject;
   upgrade_configs?: { upgrade_type?: string; enabled?: boolean }[];
   max_stream_duration?: JsonObject;
@@ -238,6 +295,7 @@ export interface Route {
   response_headers_to_remove?: string[];
   typed_per_filter_config?: Record<string, TypedConfig>;
   metadata?: JsonObject;
+  per_request_buffer_limit_bytes?: number;
 }
 
 export interface VirtualHost {
@@ -252,7 +310,9 @@ export interface VirtualHost {
   typed_per_filter_config?: Record<string, TypedConfig>;
   cors?: JsonObject;
   include_request_attempt_count?: boolean;
+  include_attempt_count_in_response?: boolean;
   retry_policy?: RetryPolicy;
+  per_request_buffer_limit_bytes?: number;
 }
 
 export interface RouteConfiguration {

@@ -179,3 +179,72 @@ export function parseCurlI(out: string): {
   }
   return { status, headers, body: parts.slice(i + 1).join("\r\n\r\n") };
 }
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on its own connection (no keep-alive), so each is balanced afresh. */
+export function request(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: opts.method ?? "GET",
+        headers: opts.headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+/** A load_assignment endpoint on loopback, with EDS-style extras (health_status, weight). */
+export function lbEndpoint(port: number, extra: Record<string, unknown> = {}) {
+  return {
+    endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } },
+    ...extra,
+  };
+}
+
+/** A bootstrap with one HTTP listener "l" routing everything to the clusters by route. */
+export function routedBootstrap(
+  routes: unknown[],
+  clusters: unknown[],
+  hcmExtra: Record<string, unknown> = {},
+) {
+  return {
+    static_resources: {
+      listeners: [
+        httpListener(
+          "l",
+          { name: "r", virtual_hosts: [{ name: "vh", domains: ["*"], routes }] },
+          hcmExtra,
+        ),
+      ],
+      clusters,
+    },
+  };
+}

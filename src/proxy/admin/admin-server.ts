@@ -3,6 +3,7 @@
 
 import http from "node:http";
 import type { ProxyServer } from "../proxy.ts";
+import { healthFlags } from "../upstream/endpoints.ts";
 import { configDump } from "./config-dump.ts";
 
 export interface AdminOptions {
@@ -37,7 +38,7 @@ function clustersText(p: ProxyServer): string {
     for (const h of c.hosts) {
       const k = `${n}::${h.key}`;
       out += `${k}::rq_active::${h.activeRequests}\n${k}::rq_total::${h.totalRequests}\n`;
-      out += `${k}::health_flags::${h.healthy ? "healthy" : `/failed_eds_health`}\n${k}::weight::${h.weight}\n`;
+      out += `${k}::health_flags::${healthFlags(h)}\n${k}::weight::${h.weight}\n`;
       out += `${k}::priority::${h.priority}\n`;
     }
   }
@@ -55,7 +56,11 @@ function clustersJson(p: ProxyServer): unknown {
           { name: "rq_active", type: "GAUGE", value: String(h.activeRequests) },
           { name: "rq_total", value: String(h.totalRequests) },
         ],
-        health_status: { eds_health_status: h.healthStatus },
+        health_status: {
+          eds_health_status: h.healthStatus,
+          ...(h.failedActiveHc ? { failed_active_health_check: true } : {}),
+          ...(h.failedOutlierCheck ? { failed_outlier_check: true } : {}),
+        },
         weight: h.weight,
         priority: h.priority,
       })),

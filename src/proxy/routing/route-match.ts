@@ -40,7 +40,7 @@ function compilePath(m: RouteMatch, path: string): RoutePredicate {
   throw new Error(`${path}: a route match needs prefix, path, safe_regex or path_separated_prefix`);
 }
 
-function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
+export function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
   const name = (h.name ?? "").toLowerCase();
   if (!name) throw new Error(`${path}.name: a header matcher needs a name`);
   let test: Matcher | undefined;
@@ -68,7 +68,7 @@ function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
   };
 }
 
-function parseQuery(query: string): Map<string, string> {
+export function parseQuery(query: string): Map<string, string> {
   const m = new Map<string, string>();
   if (!query) return m;
   for (const part of query.split("&")) {

@@ -8,10 +8,20 @@ import { clusterScope, ScopedStats, type StatsStore } from "../../telemetry/stat
 import type { Cluster, ClusterLoadAssignment } from "../config-types.ts";
 import { parseDurationMs } from "../duration.ts";
 import { type SecretLookup, upstreamTlsOptions } from "../tls-context.ts";
-import { eligibleHosts, type Host, hostsFromAssignment } from "./endpoints.ts";
+import { type Host, hostsFromAssignment, overprovisioningFactor } from "./endpoints.ts";
 import { Http1Pool } from "./http1-pool.ts";
 import { Http2Pool } from "./http2-pool.ts";
 import { type LoadBalancer, newLoadBalancer } from "./load-balancer.ts";
+import { PrioritySet } from "./priority-set.ts";
+
+/** What a request brings to host selection. */
+export interface PickContext {
+  /** The route's hash_policy result, for RING_HASH and MAGLEV. */
+  readonly hash?: number;
+  /** Hosts a retry should avoid (previous_hosts), tried up to `maxAttempts` picks. */
+  readonly avoid?: ReadonlySet<string>;
+  readonly maxAttempts?: number;
+}
 
 export type UpstreamProtocol = "http1" | "http2" | "downstream";
 
@@ -48,7 +58,10 @@ export class UpstreamCluster {
   /** EDS service name (or the cluster name) this cluster's endpoints come under. */
   readonly edsName: string | undefined;
   hosts: Host[] = [];
-  private eligible: Host[] = [];
+  private prioritySet: PrioritySet;
+  private overprovisioning = 1.4;
+  /** RING_HASH or MAGLEV: the router computes the route's hash_policy for these. */
+  readonly hashing: boolean;
   initialized: boolean;
   activeRequests = 0;
   private readonly lb: LoadBalancer;
@@ -92,11 +105,16 @@ export class UpstreamCluster {
     } else if (tsType && !tsType.endsWith(".RawBuffer")) {
       throw new Error(`${what}.transport_socket: ${tsType} is not supported`);
     }
-    this.lb = newLoadBalancer(config.lb_policy);
+    this.lb = newLoadBalancer(config);
+    this.hashing = config.lb_policy === "RING_HASH" || config.lb_policy === "MAGLEV";
+    this.prioritySet = this.buildPrioritySet();
     this.scoped = new ScopedStats(stats, clusterScope(name));
     this.edsName =
       this.type === "EDS" ? config.eds_cluster_config?.service_name || name : undefined;
-    if (this.type === "STATIC") this.setHosts(hostsFromAssignment(config.load_assignment, what));
+    if (this.type === "STATIC") {
+      this.overprovisioning = overprovisioningFactor(config.load_assignment);
+      this.setHosts(hostsFromAssignment(config.load_assignment, what));
+    }
     if (this.type === "STRICT_DNS" || this.type === "LOGICAL_DNS") {
       this.hosts = hostsFromAssignment(config.load_assignment, what);
     }
@@ -157,31 +175,61 @@ export class UpstreamCluster {
   }
 
   applyAssignment(cla: ClusterLoadAssignment): void {
+    this.overprovisioning = overprovisioningFactor(cla);
     this.setHosts(hostsFromAssignment(cla, `ClusterLoadAssignment ${cla.cluster_name ?? ""}`));
     this.initialized = true;
   }
 
   setHosts(hosts: Host[]): void {
     const old = new Map(this.hosts.map((h) => [h.key, h]));
-    // keep per-host counters across updates so least-request stays accurate
+    // keep per-host counters and health across updates: least-request stays accurate and an
+    // ejected or failing host stays so when EDS re-sends it
     this.hosts = hosts.map((h) => {
       const prev = old.get(h.key);
       if (prev) {
         h.activeRequests = prev.activeRequests;
         h.totalRequests = prev.totalRequests;
+        h.failedActiveHc = prev.failedActiveHc;
+        h.failedOutlierCheck = prev.failedOutlierCheck;
       }
       return h;
     });
-    this.eligible = eligibleHosts(this.hosts);
+    this.refreshHealth();
     const keep = new Set(this.hosts.map((h) => h.key));
     for (const [k, p] of this.h1) if (!keep.has(k)) void p.close().then(() => this.h1.delete(k));
     for (const [k, p] of this.h2) if (!keep.has(k)) void p.close().then(() => this.h2.delete(k));
     this.stat("membership_total").set(this.hosts.length);
-    this.stat("membership_healthy").set(this.eligible.length);
   }
 
-  pick(hash?: number): Host | undefined {
-    return this.lb.pick(this.eligible, hash) as Host | undefined;
+  private buildPrioritySet(): PrioritySet {
+    const common = this.config.common_lb_config;
+    return new PrioritySet(this.hosts ?? [], {
+      overprovisioning: this.overprovisioning,
+      panicThreshold: common?.healthy_panic_threshold?.value ?? 50,
+      localityWeighted: common?.locality_weighted_lb_config !== undefined,
+    });
+  }
+
+  /** Recomputes the priority set after membership or a host's health flags changed. */
+  refreshHealth(): void {
+    this.prioritySet = this.buildPrioritySet();
+    this.stat("membership_healthy").set(this.prioritySet.healthyCount);
+  }
+
+  pick(ctx: PickContext = {}): Host | undefined {
+    const attempts = ctx.avoid?.size ? Math.max(1, ctx.maxAttempts ?? 1) : 1;
+    let host: Host | undefined;
+    for (let i = 0; i < attempts; i++) {
+      // a retry re-picks; for hash balancers the hash moves so the retry can land elsewhere
+      const hash = ctx.hash === undefined ? undefined : (ctx.hash + i * 0x9e3779b9) >>> 0;
+      const hosts =
+        hash === undefined
+          ? this.prioritySet.choose(Math.random(), Math.random())
+          : this.prioritySet.choose(hash / 0x100000000);
+      host = this.lb.pick(hosts, hash) as Host | undefined;
+      if (!host || !ctx.avoid?.has(host.key)) return host;
+    }
+    return host;
   }
 
   http1(host: { key: string; address: string; port: number }): Http1Pool {

@@ -1,5 +1,9 @@
-// Host selection for a cluster's lb_policy: ROUND_ROBIN (smooth weighted), LEAST_REQUEST (power
-// of two choices), RANDOM (weighted). RING_HASH and MAGLEV pick by the request hash when given.
+// Host selection for a cluster's lb_policy among the hosts the priority set chose: ROUND_ROBIN
+// (smooth weighted), LEAST_REQUEST (power of choice_count choices), RANDOM (weighted), RING_HASH
+// and MAGLEV (hash-lb.ts, by the request's hash_policy hash).
+
+import type { Cluster } from "../config-types.ts";
+import { MaglevLb, RingHashLb } from "./hash-lb.ts";
 
 export interface LbHost {
   readonly key: string;
@@ -51,31 +55,44 @@ class Random implements LoadBalancer {
 }
 
 class LeastRequest implements LoadBalancer {
+  private readonly choices: number;
+  constructor(choices: number) {
+    this.choices = choices;
+  }
   pick(hosts: readonly LbHost[]): LbHost | undefined {
     if (hosts.length <= 1) return hosts[0];
-    const a = hosts[Math.floor(Math.random() * hosts.length)];
-    const b = hosts[Math.floor(Math.random() * hosts.length)];
-    return a.activeRequests <= b.activeRequests ? a : b;
+    let best = hosts[Math.floor(Math.random() * hosts.length)];
+    for (let i = 1; i < this.choices; i++) {
+      const h = hosts[Math.floor(Math.random() * hosts.length)];
+      if (h.activeRequests < best.activeRequests) best = h;
+    }
+    return best;
   }
 }
 
-class Hashing implements LoadBalancer {
-  pick(hosts: readonly LbHost[], hash?: number): LbHost | undefined {
-    if (hash === undefined) return weightedRandom(hosts, Math.random());
-    return weightedRandom(hosts, (hash >>> 0) / 0x100000000);
-  }
-}
+const POLICIES = new Set(["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH", "MAGLEV"]);
 
-export function newLoadBalancer(policy: string | undefined): LoadBalancer {
-  switch (policy ?? "ROUND_ROBIN") {
-    case "LEAST_REQUEST":
-      return new LeastRequest();
+export function newLoadBalancer(config: Cluster): LoadBalancer {
+  const policy = config.lb_policy ?? "ROUND_ROBIN";
+  switch (policy) {
+    case "LEAST_REQUEST": {
+      const n = config.least_request_lb_config?.choice_count ?? 2;
+      if (n < 2) {
+        throw new Error(`Cluster ${config.name}.least_request_lb_config.choice_count: must be ≥ 2`);
+      }
+      return new LeastRequest(n);
+    }
     case "RANDOM":
       return new Random();
     case "RING_HASH":
+      return new RingHashLb(config);
     case "MAGLEV":
-      return new Hashing();
+      return new MaglevLb(config);
     default:
+      // CLUSTER_PROVIDED (ORIGINAL_DST) picks its own host; round robin stands in until then
+      if (!POLICIES.has(policy) && policy !== "CLUSTER_PROVIDED") {
+        throw new Error(`Cluster ${config.name}.lb_policy: ${policy} is not supported`);
+      }
       return new RoundRobin();
   }
 }

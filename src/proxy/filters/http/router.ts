@@ -15,6 +15,7 @@ import type { Host } from "../../upstream/endpoints.ts";
 import { classifyUpstreamError, resetBody, UpstreamError } from "../../upstream/errors.ts";
 import type { UpstreamRequest, UpstreamResponse } from "../../upstream/upstream-types.ts";
 import type { HttpFilterFactory } from "./filter.ts";
+import { requestHash } from "./hash-policy.ts";
 
 /** The router has no config of its own worth keeping; it is recognized by type URL. */
 export const routerFilter: HttpFilterFactory = {
@@ -126,7 +127,9 @@ export class Router {
     // a streamed body cannot be replayed, so only body-less requests are retried
     const maxRetries = s.body === null && policy ? (policy.num_retries ?? 1) : 0;
     this.mirror(s, action);
-    await this.attempts(s, cluster, timeoutMs, policy, maxRetries);
+    const hash =
+      cluster.hashing && action.hash_policy ? requestHash(s, action.hash_policy) : undefined;
+    await this.attempts(s, cluster, timeoutMs, policy, maxRetries, hash);
   }
 
   private async attempts(
@@ -135,6 +138,7 @@ export class Router {
     timeoutMs: number,
     policy: RetryPolicy | undefined,
     maxRetries: number,
+    hash: number | undefined,
   ): Promise<void> {
     cluster.stat("upstream_rq_total").inc();
     if (cluster.activeRequests >= cluster.thresholds.maxRequests) {
@@ -156,7 +160,7 @@ export class Router {
     cluster.activeRequests++;
     try {
       for (let attempt = 0; ; attempt++) {
-        const host = cluster.pick();
+        const host = cluster.pick({ hash });
         if (!host)
           return s.localReply({
             status: 503,
