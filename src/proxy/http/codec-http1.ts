@@ -1,136 +1,487 @@
-// HTTP/1.1 downstream codec on node:http with its strict parser (llhttp, no lenient flags): every
-// request becomes an HttpStream; malformed input gets 400 and a closed connection, never a
-// forwarded request. Header count is enforced here because node truncates rather than rejects.
+// HTTP/1.1 downstream codec on the raw connection (net or TLS socket): our own request parser
+// (http1-parser.ts, http1-chunked.ts) so framing follows RFC 9112 exactly, and our own response
+// writer. One request at a time per connection: pipelined requests wait in the buffer until the
+// response before them is complete, so responses keep request order. Malformed input gets a 4xx
+// and a closed connection, never a forwarded request.
 
-import http from "node:http";
-import type { Duplex } from "node:stream";
-import { HeaderMap } from "./headers.ts";
+import { STATUS_CODES } from "node:http";
+import { type Duplex, Readable, Writable } from "node:stream";
+import type { HeaderMap } from "./headers.ts";
+import { ChunkedDecoder } from "./http1-chunked.ts";
+import {
+  findHeadEnd,
+  Http1Error,
+  leadingEmptyLines,
+  parseRequestHead,
+  type RequestHead,
+} from "./http1-parser.ts";
 import { type DownstreamInfo, HttpStream, type ResponseSink } from "./stream.ts";
 
 const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)(.*)$/i;
+const HIGH_BYTE = /[\x80-\xff]/;
+const HIGH_BYTES = /[\x80-\xff]/g;
+const BAD_VALUE = /[\0\r\n]/;
+// response framing is ours; these never pass from the response headers to the wire
+const FRAMING = new Set(["connection", "transfer-encoding", "keep-alive"]);
 
 export interface Http1Options {
   readonly maxHeaderBytes: number;
   readonly maxHeadersCount: number;
   readonly idleTimeoutMs: number;
+  /** Envoy's request_headers_timeout: time from a head's first byte to its end; 0 = none. */
+  readonly requestHeadersTimeoutMs: number;
+}
+
+/** An Upgrade request (WebSocket) handed over with the raw connection. */
+export interface Http1UpgradeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  /** Request headers, Host removed. */
+  readonly headers: HeaderMap;
+  readonly upgrade: string;
 }
 
 export interface Http1Handler {
   onStream(stream: HttpStream): void;
-  onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, info: DownstreamInfo): void;
-  onProtocolError(info: DownstreamInfo | undefined, reason: string): void;
+  onUpgrade(req: Http1UpgradeRequest, socket: Duplex, head: Buffer, info: DownstreamInfo): void;
+  onProtocolError(reason: string): void;
+  onHeadersTimeout(): void;
+  onIdleTimeout(): void;
   isDraining(): boolean;
 }
 
-class Http1Sink implements ResponseSink {
-  private readonly res: http.ServerResponse;
-  private readonly handler: Http1Handler;
-  constructor(res: http.ServerResponse, handler: Http1Handler) {
-    this.res = res;
-    this.handler = handler;
-  }
-  get headersSent(): boolean {
-    return this.res.headersSent;
-  }
-  get body() {
-    return this.res;
-  }
-  writeHead(status: number, headers: HeaderMap, endStream: boolean): void {
-    if (this.handler.isDraining()) headers.set("connection", "close");
-    const flat: string[] = [];
-    for (const [k, v] of headers.entries()) if (!k.startsWith(":")) flat.push(k, v);
-    this.res.writeHead(status, flat);
-    if (endStream) this.res.end();
-  }
-  end(trailers?: HeaderMap): void {
-    if (trailers?.size && !this.res.hasHeader("content-length")) {
-      this.res.addTrailers(trailers.toObject());
-    }
-    this.res.end();
-  }
-  reset(): void {
-    this.res.destroy();
-  }
-  closeAfter(): void {
-    this.res.shouldKeepAlive = false;
-  }
-}
-
-const infos = new WeakMap<object, DownstreamInfo>();
-
-/** Hands an accepted connection to the codec. */
-export function attachHttp1(server: http.Server, socket: Duplex, info: DownstreamInfo): void {
-  infos.set(socket, info);
-  server.emit("connection", socket);
-}
-
-export function createHttp1Server(handler: Http1Handler, opts: Http1Options): http.Server {
-  const server = http.createServer({
-    insecureHTTPParser: false,
-    maxHeaderSize: opts.maxHeaderBytes,
-    requireHostHeader: true,
-    joinDuplicateHeaders: false,
-    keepAliveTimeout: opts.idleTimeoutMs,
-    requestTimeout: 0,
-    headersTimeout: 0,
-  });
-  // one more than allowed, so that too many is visible instead of silently truncated
-  server.maxHeadersCount = opts.maxHeadersCount + 1;
-  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const info = infos.get(req.socket)!;
-    if (req.rawHeaders.length / 2 > opts.maxHeadersCount) {
-      handler.onProtocolError(info, "too many headers");
-      res.writeHead(431, { "content-length": "0", connection: "close" });
-      res.end();
-      return;
-    }
-    const headers = HeaderMap.fromRaw(req.rawHeaders);
-    const authority = headers.get("host") ?? "";
-    headers.remove("host");
-    let path = req.url ?? "/";
-    let scheme = info.tls ? "https" : "http";
-    // absolute-form request target (a client talking to us as a forward proxy); origin-form
-    // targets start with "/" and skip the match on the hot path
-    const abs = path.charCodeAt(0) === 47 ? null : ABSOLUTE_FORM.exec(path);
-    let auth = authority;
+/** The request target as forwarded: absolute-form split, empty → "/", non-ASCII bytes escaped. */
+function splitTarget(target: string): { path: string; authority?: string; scheme?: string } {
+  let path = target;
+  let authority: string | undefined;
+  let scheme: string | undefined;
+  // origin-form targets start with "/" and skip the match on the hot path
+  if (path.charCodeAt(0) !== 47 && path !== "*") {
+    const abs = ABSOLUTE_FORM.exec(path);
     if (abs) {
       scheme = abs[1].toLowerCase();
-      auth = abs[2];
-      path = abs[3] || "/";
+      authority = abs[2];
+      path = abs[3];
     }
-    const hasBody =
-      req.headers["transfer-encoding"] !== undefined ||
-      Number(req.headers["content-length"] ?? 0) > 0;
-    const stream = new HttpStream({
-      protocol: `HTTP/${req.httpVersion}`,
-      method: req.method ?? "GET",
-      path,
-      authority: auth,
-      scheme,
-      headers,
-      body: hasBody ? req : null,
-      downstream: info,
-      sink: new Http1Sink(res, handler),
-    });
-    if (!hasBody) req.resume();
-    res.on("close", () => {
-      if (!res.writableFinished) {
-        stream.downstreamClosed = true;
-        stream.abort.abort(new Error("downstream closed"));
+  }
+  // RFC 9110 §4.2.3: an empty path is sent as "/"
+  if (path === "") path = "/";
+  // raw UTF-8 in a path is not a valid URI; its percent-encoded form is the same URI (RFC 3987
+  // §3.1) and the only one a strict upstream accepts, and routing and RBAC see that same form
+  if (HIGH_BYTE.test(path)) {
+    path = path.replace(HIGH_BYTES, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  }
+  return { path, authority, scheme };
+}
+
+const HEAD = 0;
+const BODY = 1;
+const WAIT = 2;
+const DONE = 3;
+
+class Http1Connection {
+  private readonly socket: Duplex;
+  private readonly info: DownstreamInfo;
+  private readonly handler: Http1Handler;
+  private readonly opts: Http1Options;
+  private buf: Buffer | null = null;
+  private scanned = 0;
+  private state = HEAD;
+  private stream: HttpStream | undefined;
+  private response: Http1Response | undefined;
+  private reqBody: RequestBody | undefined;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | undefined;
+  private headersTimer: NodeJS.Timeout | undefined;
+  private readonly onData = (c: Buffer) => this.received(c);
+  private readonly onClose = () => this.closed();
+
+  constructor(socket: Duplex, info: DownstreamInfo, handler: Http1Handler, opts: Http1Options) {
+    this.socket = socket;
+    this.info = info;
+    this.handler = handler;
+    this.opts = opts;
+    socket.on("data", this.onData);
+    socket.once("close", this.onClose);
+    if ("setTimeout" in socket && opts.idleTimeoutMs > 0) {
+      const s = socket as Duplex & { setTimeout(ms: number): void };
+      s.setTimeout(opts.idleTimeoutMs);
+      socket.on("timeout", () => {
+        if (this.state === HEAD && !this.buf) {
+          this.handler.onIdleTimeout();
+          this.socket.destroy();
+        }
+      });
+    }
+    socket.resume();
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.state === DONE) return;
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.process();
+  }
+
+  private process(): void {
+    try {
+      while (this.buf && this.state !== DONE) {
+        if (this.state === HEAD) {
+          if (!this.readHead()) return;
+        } else if (this.state === BODY) {
+          this.readBody();
+          if (this.state === BODY) return;
+        } else {
+          // a pipelined request waits for the response before it; bound what waits
+          if (this.buf.length > this.opts.maxHeaderBytes) this.socket.pause();
+          return;
+        }
       }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Parses a complete head when there is one; false when more bytes are needed. */
+  private readHead(): boolean {
+    let buf = this.buf!;
+    if (this.scanned === 0) {
+      const skip = leadingEmptyLines(buf, 0);
+      if (skip) {
+        buf = buf.subarray(skip);
+        this.buf = buf.length ? buf : null;
+        if (!this.buf) return false;
+      }
+    }
+    const end = findHeadEnd(buf, Math.max(0, this.scanned - 3), this.opts.maxHeaderBytes);
+    if (end < 0) {
+      this.scanned = buf.length;
+      if (!this.headersTimer && this.opts.requestHeadersTimeoutMs > 0)
+        this.headersTimer = setTimeout(
+          () => this.headersTimeout(),
+          this.opts.requestHeadersTimeoutMs,
+        );
+      return false;
+    }
+    this.clearHeadersTimer();
+    this.scanned = 0;
+    const head = parseRequestHead(buf.toString("latin1", 0, end), this.opts);
+    this.buf = end < buf.length ? buf.subarray(end) : null;
+    this.start(head);
+    return true;
+  }
+
+  private start(head: RequestHead): void {
+    const { headers } = head;
+    const target = splitTarget(head.target);
+    const authority = target.authority ?? head.host ?? "";
+    headers.remove("host");
+    let upgrade = head.upgrade;
+    if (upgrade === "h2c") {
+      // Envoy ignores an h2c upgrade and answers in HTTP/1.1 (RFC 9113 deprecates it)
+      headers.remove("upgrade");
+      headers.remove("http2-settings");
+      upgrade = undefined;
+    }
+    if (upgrade !== undefined) {
+      this.state = DONE;
+      this.detach();
+      const rest = this.buf ?? Buffer.alloc(0);
+      this.buf = null;
+      const req = { method: head.method, path: target.path, authority, headers, upgrade };
+      this.handler.onUpgrade(req, this.socket, rest, this.info);
+      return;
+    }
+    // we answer "100 Continue" ourselves once the body is wanted (Envoy's default)
+    if (head.expectContinue) headers.remove("expect");
+    const hasBody = head.chunked || head.contentLength > 0;
+    this.reqBody = hasBody ? new RequestBody(this, head.expectContinue) : undefined;
+    this.remaining = head.contentLength;
+    this.chunked = head.chunked ? new ChunkedDecoder(this.opts.maxHeaderBytes) : undefined;
+    const response = new Http1Response(this, head);
+    this.response = response;
+    const stream = new HttpStream({
+      protocol: head.minor === 0 ? "HTTP/1.0" : "HTTP/1.1",
+      method: head.method,
+      path: target.path,
+      authority,
+      scheme: target.scheme ?? (this.info.tls ? "https" : "http"),
+      headers,
+      body: this.reqBody ?? null,
+      downstream: this.info,
+      sink: response,
     });
-    handler.onStream(stream);
-  });
-  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    handler.onUpgrade(req, socket, head, infos.get(req.socket)!);
-  });
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const info = infos.get(socket);
-    handler.onProtocolError(info, err.code ?? err.message);
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const text = status === 431 ? "Request Header Fields Too Large" : "Bad Request";
-    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-  });
-  return server;
+    this.stream = stream;
+    this.state = hasBody ? BODY : WAIT;
+    this.handler.onStream(stream);
+  }
+
+  private readBody(): void {
+    const buf = this.buf!;
+    const body = this.reqBody!;
+    let used: number;
+    if (this.chunked) {
+      used = this.chunked.decode(buf, 0, (c) => body.deliver(c));
+      if (this.chunked.done) this.bodyDone();
+    } else {
+      used = Math.min(this.remaining, buf.length);
+      body.deliver(used === buf.length ? buf : buf.subarray(0, used));
+      this.remaining -= used;
+      if (this.remaining === 0) this.bodyDone();
+    }
+    this.buf = used < buf.length ? buf.subarray(used) : null;
+  }
+
+  private bodyDone(): void {
+    this.reqBody?.deliver(null);
+    this.state = WAIT;
+  }
+
+  /** The response went out completely: next request, or close. */
+  responseDone(keepAlive: boolean): void {
+    if (this.state === DONE) return;
+    this.stream = undefined;
+    this.response = undefined;
+    if (!keepAlive || this.state === BODY || this.handler.isDraining()) {
+      // a request body still arriving cannot be told apart from the next request: close
+      this.reqBody?.destroy();
+      this.state = DONE;
+      this.socket.end();
+      return;
+    }
+    this.reqBody = undefined;
+    this.chunked = undefined;
+    this.state = HEAD;
+    this.socket.resume();
+    if (this.buf) process.nextTick(() => this.process());
+  }
+
+  /** Flow control for the request body: the consumer wants more, or no more for now. */
+  pauseInput(paused: boolean): void {
+    if (paused) this.socket.pause();
+    else if (this.state !== DONE) this.socket.resume();
+  }
+
+  write(data: string | Buffer): boolean {
+    return this.socket.write(data);
+  }
+
+  get out(): Duplex {
+    return this.socket;
+  }
+
+  get draining(): boolean {
+    return this.handler.isDraining();
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof Http1Error ? e : new Http1Error(400, String(e));
+    this.handler.onProtocolError(err.message);
+    this.clearHeadersTimer();
+    const state = this.state;
+    this.state = DONE;
+    this.buf = null;
+    this.detach();
+    if (state === BODY && this.stream) {
+      // the request is already on its way: abort it rather than answer in the middle
+      this.reqBody?.destroy(err);
+      this.socket.destroy();
+      return;
+    }
+    this.rejectAndClose(err.status);
+  }
+
+  private rejectAndClose(status: number): void {
+    const text = STATUS_CODES[status] ?? "Bad Request";
+    this.socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  }
+
+  private headersTimeout(): void {
+    this.headersTimer = undefined;
+    if (this.state !== HEAD) return;
+    this.handler.onHeadersTimeout();
+    this.state = DONE;
+    this.buf = null;
+    this.detach();
+    this.rejectAndClose(408);
+  }
+
+  private clearHeadersTimer(): void {
+    if (this.headersTimer) clearTimeout(this.headersTimer);
+    this.headersTimer = undefined;
+  }
+
+  private detach(): void {
+    this.socket.off("data", this.onData);
+    this.socket.off("close", this.onClose);
+    this.socket.pause();
+    if ("setTimeout" in this.socket)
+      (this.socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
+  }
+
+  private closed(): void {
+    this.clearHeadersTimer();
+    this.state = DONE;
+    this.buf = null;
+    const stream = this.stream;
+    this.reqBody?.destroy(new Error("downstream closed"));
+    const body = this.response?.body;
+    if (stream && body && !body.writableFinished) {
+      stream.downstreamClosed = true;
+      stream.abort.abort(new Error("downstream closed"));
+      body.destroy();
+    }
+  }
+}
+
+/** The request body as the router reads it; the connection pushes decoded bytes into it. */
+class RequestBody extends Readable {
+  private readonly conn: Http1Connection;
+  private expectContinue: boolean;
+
+  constructor(conn: Http1Connection, expectContinue: boolean) {
+    super();
+    this.conn = conn;
+    this.expectContinue = expectContinue;
+  }
+
+  deliver(chunk: Buffer | null): void {
+    if (!this.push(chunk) && chunk) this.conn.pauseInput(true);
+  }
+
+  override _read(): void {
+    if (this.expectContinue) {
+      this.expectContinue = false;
+      this.conn.write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    this.conn.pauseInput(false);
+  }
+}
+
+/** The response: status line and headers framed by us, then the body. */
+class Http1Response implements ResponseSink {
+  readonly body: ResponseBody;
+  private readonly conn: Http1Connection;
+  private readonly req: RequestHead;
+  keepAlive: boolean;
+  headersSent = false;
+
+  constructor(conn: Http1Connection, req: RequestHead) {
+    this.conn = conn;
+    this.req = req;
+    this.keepAlive = req.keepAlive;
+    this.body = new ResponseBody(conn);
+    this.body.once("finish", () => conn.responseDone(this.keepAlive));
+  }
+
+  writeHead(status: number, headers: HeaderMap, endStream: boolean): void {
+    this.headersSent = true;
+    if (this.conn.draining) this.keepAlive = false;
+    const noBody = this.req.method === "HEAD" || status === 204 || status === 304 || status < 200;
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    let length = false;
+    for (const [k, v] of headers.entries()) {
+      if (k.charCodeAt(0) === 58 || FRAMING.has(k) || BAD_VALUE.test(v)) continue;
+      if (k === "content-length") length = true;
+      head += `${k}: ${v}\r\n`;
+    }
+    let chunked = false;
+    if (!noBody && !length) {
+      if (endStream) head += "content-length: 0\r\n";
+      else if (this.req.minor === 1) {
+        head += "transfer-encoding: chunked\r\n";
+        chunked = true;
+      } else this.keepAlive = false; // HTTP/1.0: the close ends the body
+    }
+    if (!this.keepAlive) head += "connection: close\r\n";
+    else if (this.req.minor === 0) head += "connection: keep-alive\r\n";
+    this.body.start(`${head}\r\n`, chunked, noBody);
+    if (endStream) this.body.end();
+  }
+
+  end(trailers?: HeaderMap): void {
+    this.body.trailers = trailers;
+    this.body.end();
+  }
+
+  reset(): void {
+    this.conn.out.destroy();
+  }
+
+  closeAfter(): void {
+    this.keepAlive = false;
+  }
+}
+
+/** Response body bytes, chunk-framed when the length is unknown; the head goes out with the first. */
+class ResponseBody extends Writable {
+  private readonly conn: Http1Connection;
+  private pendingHead: string | undefined;
+  private chunked = false;
+  private noBody = false;
+  trailers: HeaderMap | undefined;
+
+  constructor(conn: Http1Connection) {
+    super();
+    this.conn = conn;
+  }
+
+  start(head: string, chunked: boolean, noBody: boolean): void {
+    this.pendingHead = head;
+    this.chunked = chunked;
+    this.noBody = noBody;
+    // a body usually follows within the same turn and then leaves in the same write
+    setImmediate(() => this.flushHead());
+  }
+
+  private flushHead(): void {
+    if (this.pendingHead === undefined || this.destroyed) return;
+    this.conn.write(this.pendingHead);
+    this.pendingHead = undefined;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.noBody || chunk.length === 0) {
+      cb();
+      return;
+    }
+    const out = this.conn.out;
+    out.cork();
+    if (this.pendingHead !== undefined) {
+      out.write(this.pendingHead);
+      this.pendingHead = undefined;
+    }
+    let ok: boolean;
+    if (this.chunked) {
+      out.write(`${chunk.length.toString(16)}\r\n`);
+      out.write(chunk);
+      ok = out.write("\r\n");
+    } else ok = out.write(chunk);
+    out.uncork();
+    if (ok) cb();
+    else out.once("drain", () => cb());
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    let tail = this.pendingHead ?? "";
+    this.pendingHead = undefined;
+    if (this.chunked) {
+      tail += "0\r\n";
+      for (const [k, v] of this.trailers?.entries() ?? [])
+        if (k.charCodeAt(0) !== 58 && !BAD_VALUE.test(v)) tail += `${k}: ${v}\r\n`;
+      tail += "\r\n";
+    }
+    if (tail) this.conn.write(tail);
+    cb();
+  }
+}
+
+/** Serves HTTP/1.1 on an accepted (and possibly TLS-terminated) connection. */
+export function serveHttp1(
+  socket: Duplex,
+  info: DownstreamInfo,
+  handler: Http1Handler,
+  opts: Http1Options,
+): void {
+  new Http1Connection(socket, info, handler, opts);
 }

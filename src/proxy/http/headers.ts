@@ -40,6 +40,11 @@ export class HeaderMap {
     this.list.push([name.toLowerCase(), value]);
   }
 
+  /** add() for a name the caller already lowercased (codecs, on the hot path). */
+  addLower(name: string, value: string): void {
+    this.list.push([name, value]);
+  }
+
   get(name: string): string | undefined {
     const n = name.toLowerCase();
     for (const [k, v] of this.list) if (k === n) return v;

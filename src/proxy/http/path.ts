@@ -14,6 +14,8 @@ export type PathResult =
       readonly ok: true;
       readonly path: string;
       readonly query: string;
+      /** "#…" kept for forwarding when it starts inside the query (see preparePath). */
+      readonly fragment: string;
       readonly redirect?: boolean;
     }
   | { readonly ok: false; readonly reason: string };
@@ -35,10 +37,16 @@ function removeDotSegments(path: string): string {
   return `/${out.join("/")}`;
 }
 
+/**
+ * A fragment in the path part is dropped (Envoy does the same), so that an upstream reading "#" as
+ * a path byte cannot resolve a path routing and RBAC never saw. One that starts inside the query
+ * is forwarded as received: the path is the same either way, and the request arrives intact.
+ */
 export function preparePath(target: string, opts: PathOptions): PathResult {
   const hash = target.indexOf("#");
   const noFrag = hash >= 0 ? target.slice(0, hash) : target;
   const q = noFrag.indexOf("?");
+  const fragment = hash >= 0 && q >= 0 ? target.slice(hash) : "";
   let path = q >= 0 ? noFrag.slice(0, q) : noFrag;
   const query = q >= 0 ? noFrag.slice(q + 1) : "";
   if (!path.startsWith("/")) return { ok: false, reason: "invalid path" };
@@ -63,5 +71,5 @@ export function preparePath(target: string, opts: PathOptions): PathResult {
     path = removeDotSegments(path);
   }
   if (opts.mergeSlashes) path = path.replace(/\/{2,}/g, "/");
-  return { ok: true, path, query, redirect };
+  return { ok: true, path, query, fragment, redirect };
 }

@@ -1,9 +1,8 @@
 // HTTP/1.1 upgrades (WebSocket) through the connection manager: routed like any request, allowed
 // only when upgrade_configs enables the type, then tunnelled byte for byte in both directions.
 
-import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { HeaderMap } from "../../http/headers.ts";
+import type { Http1UpgradeRequest } from "../../http/codec-http1.ts";
 import type { DownstreamInfo } from "../../http/stream.ts";
 import { classifyUpstreamError } from "../../upstream/errors.ts";
 import type { HttpConnectionManager } from "./http-connection-manager.ts";
@@ -16,17 +15,18 @@ function reply(socket: Duplex, status: number, text: string, body = ""): void {
 
 export async function proxyUpgrade(
   hcm: HttpConnectionManager,
-  req: http.IncomingMessage,
+  req: Http1UpgradeRequest,
   socket: Duplex,
   head: Buffer,
   info: DownstreamInfo,
 ): Promise<void> {
   socket.on("error", () => undefined);
-  const type = (req.headers.upgrade ?? "").toLowerCase();
-  const route = hcm.routeTable()?.route(req.headers.host ?? "", {
-    headers: HeaderMap.fromRaw(req.rawHeaders),
-    path: (req.url ?? "/").split("?")[0],
-    query: (req.url ?? "").split("?")[1] ?? "",
+  const type = req.upgrade;
+  const q = req.path.indexOf("?");
+  const route = hcm.routeTable()?.route(req.authority, {
+    headers: req.headers,
+    path: q >= 0 ? req.path.slice(0, q) : req.path,
+    query: q >= 0 ? req.path.slice(q + 1) : "",
   });
   const action = route?.route.route;
   const allowed =
@@ -40,18 +40,16 @@ export async function proxyUpgrade(
   const cluster = action.cluster ? hcm.ctx.clusters.get(action.cluster) : undefined;
   const host = cluster?.pick();
   if (!cluster || !host) return reply(socket, 503, "Service Unavailable", "no healthy upstream");
-  const headers = HeaderMap.fromRaw(req.rawHeaders);
-  const authority = headers.get("host") ?? "";
+  const headers = req.headers.clone();
   headers.stripHopByHop();
-  headers.remove("host");
   if (!headers.has("x-forwarded-proto"))
     headers.set("x-forwarded-proto", info.tls ? "https" : "http");
   try {
     const up = await cluster.http1(host).upgrade(
       {
-        method: req.method ?? "GET",
-        path: req.url ?? "/",
-        authority,
+        method: req.method,
+        path: req.path,
+        authority: req.authority,
         scheme: "http",
         headers,
         body: null,

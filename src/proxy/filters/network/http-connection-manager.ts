@@ -3,17 +3,15 @@
 // checks, request-id/XFF handling, route lookup, the HTTP filter chain and the router, then writes
 // the access log and stats. Connections are tracked so a listener change can drain them.
 
-import type http from "node:http";
 import type http2 from "node:http2";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { TLSSocket } from "node:tls";
 import { TYPE_URL } from "../../../envoy/index.ts";
 import { compileAccessLogFormat, ENVOY_DEFAULT_FORMAT } from "../../../telemetry/access-log.ts";
 import { httpScope, ScopedStats, type StatsStore } from "../../../telemetry/stats.ts";
 import type { NamedTyped, RouteConfiguration, TypedConfig } from "../../config-types.ts";
 import { parseDurationMs } from "../../duration.ts";
-import { attachHttp1, createHttp1Server } from "../../http/codec-http1.ts";
+import { type Http1Handler, type Http1Options, serveHttp1 } from "../../http/codec-http1.ts";
 import { attachHttp2, createHttp2Server } from "../../http/codec-http2.ts";
 import type { DownstreamInfo, HttpStream } from "../../http/stream.ts";
 import { peek } from "../../listener/peek.ts";
@@ -57,6 +55,7 @@ export interface HcmConfig {
   readonly maxHeadersCount: number;
   readonly maxHeaderBytes: number;
   readonly idleTimeoutMs: number;
+  readonly requestHeadersTimeoutMs: number;
   readonly http2: Obj;
 }
 
@@ -132,6 +131,7 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
     maxHeadersCount: Number(common.max_headers_count ?? 100),
     maxHeaderBytes: Number(c.max_request_headers_kb ?? 60) * 1024,
     idleTimeoutMs: parseDurationMs(common.idle_timeout as string | undefined, 3_600_000),
+    requestHeadersTimeoutMs: parseDurationMs(c.request_headers_timeout as string | undefined, 0),
     http2: (c.http2_protocol_options as Obj | undefined) ?? {},
   };
 }
@@ -140,7 +140,8 @@ export class HttpConnectionManager {
   readonly config: HcmConfig;
   readonly ctx: HcmContext;
   readonly router: Router;
-  private readonly h1: http.Server;
+  private readonly h1: Http1Handler;
+  private readonly h1Options: Http1Options;
   private readonly h2: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<Duplex>();
@@ -154,21 +155,20 @@ export class HttpConnectionManager {
     this.router = new Router(ctx.clusters);
     const onStream = (s: HttpStream) => void processStream(this, s);
     const onProtocolError = () => this.stat("downstream_rq_rx_reset").inc();
-    this.h1 = createHttp1Server(
-      {
-        onStream,
-        onUpgrade: (req, socket, head, info) => void proxyUpgrade(this, req, socket, head, info),
-        onProtocolError: () => {
-          this.stat("downstream_cx_protocol_error").inc();
-        },
-        isDraining: () => this.draining,
-      },
-      {
-        maxHeaderBytes: config.maxHeaderBytes,
-        maxHeadersCount: config.maxHeadersCount,
-        idleTimeoutMs: config.idleTimeoutMs,
-      },
-    );
+    this.h1 = {
+      onStream,
+      onUpgrade: (req, socket, head, info) => void proxyUpgrade(this, req, socket, head, info),
+      onProtocolError: () => this.stat("downstream_cx_protocol_error").inc(),
+      onHeadersTimeout: () => this.stat("downstream_rq_header_timeout").inc(),
+      onIdleTimeout: () => this.stat("downstream_cx_idle_timeout").inc(),
+      isDraining: () => this.draining,
+    };
+    this.h1Options = {
+      maxHeaderBytes: config.maxHeaderBytes,
+      maxHeadersCount: config.maxHeadersCount,
+      idleTimeoutMs: config.idleTimeoutMs,
+      requestHeadersTimeoutMs: config.requestHeadersTimeoutMs,
+    };
     this.h2 = createHttp2Server(
       { onStream, onProtocolError },
       {
@@ -216,14 +216,11 @@ export class HttpConnectionManager {
       );
       h2 = head.toString("latin1").startsWith(preface);
     }
-    // A peeked socket is paused with its bytes unshifted. node:http reads them through its data
-    // listener once resumed; node:http2 pulls buffered bytes itself when the session starts and
-    // must not see them emitted as well.
+    // A peeked socket is paused with its bytes unshifted. The HTTP/1 codec reads them through its
+    // data listener once resumed; node:http2 pulls buffered bytes itself when the session starts
+    // and must not see them emitted as well.
     if (h2) attachHttp2(this.h2, socket, info);
-    else {
-      if ("remoteAddress" in socket && !(socket instanceof TLSSocket)) (socket as Socket).resume();
-      attachHttp1(this.h1, socket, info);
-    }
+    else serveHttp1(socket, info, this.h1, this.h1Options);
   }
 
   /** Starts draining: HTTP/1 responses get Connection: close, HTTP/2 sessions GOAWAY. */
