@@ -11,7 +11,9 @@ import { readInputs } from "../config/read.ts";
 import { compareResources } from "../config/store.ts";
 import { applyToConfigDir, deleteFromConfigDir, readConfigDir } from "../runtime/config-dir.ts";
 import { ensureHome, mastHome } from "../runtime/home.ts";
+import { applyChanges } from "../runtime/live.ts";
 import { UsageError } from "./usage.ts";
+import { formatProxyChanges } from "./xds-diff.ts";
 
 interface FileFlags {
   readonly filename: string[];
@@ -59,7 +61,10 @@ export function registerConfig(program: Command): void {
     .description("validate config and apply it to the local mesh (all or nothing)")
     .option("-f, --filename <path>", "file, directory or - for stdin (repeatable)", collect, [])
     .option("-n, --namespace <ns>", "namespace for objects that name none")
-    .option("--dry-run", "validate and show what would change, without applying")
+    .option(
+      "--dry-run",
+      "validate, then show which proxies would change and how (an xDS diff); nothing is applied",
+    )
     .action((flags: FileFlags & { dryRun?: boolean }) => {
       const { resources, errors } = loadValid(flags);
       if (errors.length > 0) {
@@ -76,6 +81,7 @@ export function registerConfig(program: Command): void {
           const verb = current.has(key) ? "configured" : "created";
           process.stdout.write(`${display(r)} ${verb} (dry run)\n`);
         }
+        process.stdout.write(`\n${formatProxyChanges(applyChanges(home, resources))}`);
         return;
       }
       const outcomes = applyToConfigDir(home.config, resources);

@@ -1,12 +1,11 @@
 // `mast proxy-status` and `mast proxy-config`: the running local mesh inspected as istioctl
 // does, from the control plane's sync status and each proxy's admin interface.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { mastHome } from "../runtime/home.ts";
 import { MONITORING_PORT } from "../runtime/mesh.ts";
 import { pilotIP, readState } from "../runtime/state.ts";
+import { findProxy, getJson } from "./local-proxy.ts";
 import {
   type ConfigDump,
   clustersTable,
@@ -16,57 +15,6 @@ import {
 } from "./proxy-config-tables.ts";
 import { proxyStatusTable, type SyncStatus } from "./proxy-status-table.ts";
 import { UsageError } from "./usage.ts";
-
-async function getJson(url: string, what: string): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  } catch (e) {
-    throw new UsageError(
-      `${what} is not reachable at ${url} (is \`mast up\` running?): ${(e as Error).message}`,
-    );
-  }
-  if (res.status !== 200) throw new UsageError(`${what}: ${url} answered ${res.status}`);
-  return res.json();
-}
-
-interface ProxyRef {
-  readonly name: string;
-  readonly pod: string;
-  readonly admin: string;
-}
-
-/** Proxies of the local mesh, from the bootstraps `mast up` wrote. */
-function localProxies(): ProxyRef[] {
-  const run = mastHome().run;
-  if (!existsSync(run)) return [];
-  return readdirSync(run)
-    .filter((f) => f.endsWith(".bootstrap.json"))
-    .map((f) => {
-      const b = JSON.parse(readFileSync(join(run, f), "utf8")) as {
-        node: { id: string };
-        admin: { address: { socket_address: { address: string; port_value: number } } };
-      };
-      const sa = b.admin.address.socket_address;
-      return {
-        name: f.slice(0, -".bootstrap.json".length).replace(/-proxy$/, ""),
-        pod: b.node.id.split("~")[2] ?? "",
-        admin: `${sa.address}:${sa.port_value}`,
-      };
-    });
-}
-
-function findProxy(workload: string): ProxyRef {
-  const all = localProxies();
-  const p = all.find(
-    (x) => x.name === workload || x.pod === workload || x.pod.split(".")[0] === workload,
-  );
-  if (!p)
-    throw new UsageError(
-      `proxy-config: no proxy for "${workload}" in this mesh (known: ${all.map((x) => x.name).join(", ") || "none"})`,
-    );
-  return p;
-}
 
 const KINDS = ["listeners", "routes", "clusters", "endpoints", "bootstrap", "all"] as const;
 
@@ -98,7 +46,7 @@ export function registerMeshOps(program: Command): void {
         );
       if (flags.output !== "short" && flags.output !== "json")
         throw new UsageError(`proxy-config: --output must be short or json, got "${flags.output}"`);
-      const p = findProxy(workload);
+      const p = findProxy("proxy-config", workload);
       const what = `the proxy of ${p.name}`;
       const dump = (await getJson(`http://${p.admin}/config_dump`, what)) as ConfigDump;
       const needClusters = kind === "endpoints" || kind === "all";

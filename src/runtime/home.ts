@@ -9,6 +9,8 @@ export interface MastHome {
   readonly root: string;
   /** Applied config, one YAML file per resource; the control plane watches it. */
   readonly config: string;
+  /** The cluster `mast up` runs (Services, Deployments, Pods), rewritten on each start. */
+  readonly cluster: string;
   readonly logs: string;
   /** Pid files of running processes, for `mast down`. */
   readonly run: string;
@@ -21,6 +23,7 @@ export function mastHome(env: NodeJS.ProcessEnv = process.env): MastHome {
   return {
     root,
     config: join(root, "config"),
+    cluster: join(root, "cluster"),
     logs: join(root, "logs"),
     run: join(root, "run"),
     stateFile: join(root, "state.json"),

@@ -23,7 +23,7 @@ const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const NODE_ARGS = ["--disable-warning=ExperimentalWarning", MAIN];
 export const XDS_PORT = 15010;
 export const MONITORING_PORT = 15014;
-const GATEWAY_POD = "istio-ingressgateway-5c9f8d7b6d-local";
+export const GATEWAY_POD = "istio-ingressgateway-5c9f8d7b6d-local";
 
 export interface UpOptions {
   readonly home: MastHome;
@@ -52,13 +52,17 @@ export function loadResources(files: readonly string[]): Resource[] {
   for (const obj of parsed.objects) {
     const v = validateObject(obj);
     errors.push(...v.diagnostics.filter((d) => d.level === "error").map(formatDiagnostic));
-    if (v.resource) out.push(v.resource);
+    // As kubectl: namespaced objects written without a namespace go to `default`.
+    const r = v.resource;
+    if (r?.kind.namespaced && !r.metadata.namespace)
+      out.push({ ...r, metadata: { ...r.metadata, namespace: "default" } });
+    else if (r) out.push(r);
   }
   if (errors.length) throw new Error(errors.join("\n"));
   return out;
 }
 
-function gatewayResources(block: number): Resource[] {
+export function gatewayResources(block: number): Resource[] {
   const labels = { app: "istio-ingressgateway", istio: "ingressgateway" };
   const text = JSON.stringify([
     {
@@ -142,7 +146,7 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
   applyToConfigDir(home.config, userConfig);
 
   // The cluster the manifests describe, rewritten whole on each start.
-  const clusterDir = join(home.root, "cluster");
+  const clusterDir = home.cluster;
   rmSync(clusterDir, { recursive: true, force: true });
   mkdirSync(clusterDir, { recursive: true });
   const clusterKinds = new Set(["Service", "ServiceAccount", "Deployment.apps"]);

@@ -1,0 +1,81 @@
+// The local mesh as its state directory describes it, for commands that reason about the mesh
+// without asking its processes: the applied Istio config, the cluster `mast up` wrote (Services,
+// Deployments, Pods), and each proxy's Envoy node and admin address from its bootstrap.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { keyOf, type Resource } from "../api/resource.ts";
+import { ConfigStore } from "../config/store.ts";
+import { type NodeInfo, proxyFromNode } from "../model/proxy.ts";
+import { PushContext } from "../model/push-context.ts";
+import { type ResourceChange, xdsChanges } from "../xds/diff.ts";
+import { readConfigDir } from "./config-dir.ts";
+import type { MastHome } from "./home.ts";
+
+export interface LocalProxy {
+  /** The process name without `-proxy`: the workload (reviews-v1) or istio-ingressgateway. */
+  readonly name: string;
+  /** `<pod>.<namespace>`, as istioctl names proxies. */
+  readonly pod: string;
+  readonly node: NodeInfo;
+  /** `host:port` of its admin interface. */
+  readonly admin: string;
+}
+
+interface Bootstrap {
+  readonly node: NodeInfo & { id: string };
+  readonly admin: { address: { socket_address: { address: string; port_value: number } } };
+}
+
+/** Proxies of the local mesh, from the bootstraps `mast up` wrote (kept after `mast down`). */
+export function localProxies(home: MastHome): LocalProxy[] {
+  if (!existsSync(home.run)) return [];
+  return readdirSync(home.run)
+    .filter((f) => f.endsWith(".bootstrap.json"))
+    .sort()
+    .map((f) => {
+      const b = JSON.parse(readFileSync(join(home.run, f), "utf8")) as Bootstrap;
+      const sa = b.admin.address.socket_address;
+      return {
+        name: f.slice(0, -".bootstrap.json".length).replace(/-proxy$/, ""),
+        pod: b.node.id.split("~")[2] ?? "",
+        node: b.node,
+        admin: `${sa.address}:${sa.port_value}`,
+      };
+    });
+}
+
+/** The applied config and the cluster's objects, by key: what the control plane reads. */
+export function liveResources(home: MastHome): Map<string, Resource> {
+  const out = readConfigDir(home.config);
+  if (existsSync(home.cluster)) for (const [k, r] of readConfigDir(home.cluster)) out.set(k, r);
+  return out;
+}
+
+/** A snapshot of objects, as the control plane would build it from its store. */
+export function pushContextOf(resources: Iterable<Resource>): PushContext {
+  const store = new ConfigStore();
+  store.commit([...resources].map((resource) => ({ op: "apply" as const, resource })));
+  return PushContext.build(store);
+}
+
+export interface ProxyChanges {
+  readonly proxy: LocalProxy;
+  readonly changes: readonly ResourceChange[];
+}
+
+/** What applying `resources` over the live config would change in each proxy's xDS. */
+export function applyChanges(home: MastHome, resources: readonly Resource[]): ProxyChanges[] {
+  const current = liveResources(home);
+  const next = new Map(current);
+  for (const r of resources) next.set(keyOf(r), r);
+  const before = pushContextOf(current.values());
+  const after = pushContextOf(next.values());
+  return localProxies(home).map((p) => ({
+    proxy: p,
+    changes: xdsChanges(
+      { proxy: proxyFromNode(p.node, before.registry), push: before },
+      { proxy: proxyFromNode(p.node, after.registry), push: after },
+    ),
+  }));
+}
