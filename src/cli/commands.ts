@@ -23,6 +23,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     names: ["proxy-status", "proxy-config"],
     load: async () => (await import("./mesh-ops.ts")).registerMeshOps,
   },
+  {
+    names: ["x", "experimental"],
+    load: async () => (await import("./experimental.ts")).registerExperimental,
+  },
   { names: ["version"], load: async () => (await import("./version-cmd.ts")).registerVersion },
 ];
 

@@ -64,7 +64,7 @@ export function loadResources(files: readonly string[]): Resource[] {
 
 export function gatewayResources(block: number): Resource[] {
   const labels = { app: "istio-ingressgateway", istio: "ingressgateway" };
-  const text = JSON.stringify([
+  const objects = [
     {
       apiVersion: "v1",
       kind: "Service",
@@ -93,7 +93,9 @@ export function gatewayResources(block: number): Resource[] {
         conditions: [{ type: "Ready", status: "True" }],
       },
     },
-  ]);
+  ];
+  // One document per object: a JSON array is one document, not a list of objects.
+  const text = objects.map((o) => JSON.stringify(o)).join("\n---\n");
   const out: Resource[] = [];
   for (const obj of parseText(text, "ingress-gateway").objects) {
     const v = validateObject(obj);
