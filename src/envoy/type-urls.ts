@@ -17,6 +17,7 @@ export const TYPE_URL = {
   HTTP_CONNECTION_MANAGER: `${P}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
   TCP_PROXY: `${P}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,
   NETWORK_RBAC: `${P}envoy.extensions.filters.network.rbac.v3.RBAC`,
+  NETWORK_EXT_AUTHZ: `${P}envoy.extensions.filters.network.ext_authz.v3.ExtAuthz`,
   NETWORK_LOCAL_RATELIMIT: `${P}envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit`,
   CONNECTION_LIMIT: `${P}envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit`,
   SNI_CLUSTER: `${P}envoy.extensions.filters.network.sni_cluster.v3.SniCluster`,
