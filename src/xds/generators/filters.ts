@@ -12,12 +12,15 @@ export interface HcmOptions {
   /** Proxyless gRPC clients know only fault and router. */
   readonly grpc?: boolean;
   readonly gateway?: boolean;
+  /** Server-side jwt_authn and authorization filters, which run before all others. */
+  readonly security?: readonly Json[];
 }
 
 export function httpConnectionManager(o: HcmOptions): Json {
   const filters = o.grpc
     ? [httpFilter("envoy.filters.http.fault", TYPE_URL.FAULT), ROUTER_FILTER]
     : [
+        ...(o.security ?? []),
         httpFilter("envoy.filters.http.fault", TYPE_URL.FAULT),
         httpFilter("envoy.filters.http.cors", TYPE_URL.CORS),
         ROUTER_FILTER,

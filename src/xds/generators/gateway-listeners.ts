@@ -12,6 +12,7 @@ import { sdsSecret } from "./cluster-policy.ts";
 import { BLACKHOLE_CLUSTER, type Json, socketAddress, sortBy, typed } from "./common.ts";
 import { hcmFilter, TLS_INSPECTOR, tcpProxyFilter } from "./filters.ts";
 import { destinationCluster } from "./route.ts";
+import { workloadSecurity } from "./security.ts";
 
 const HTTP_PROTOCOLS = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-WEB"]);
 
@@ -22,6 +23,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
       byPort.set(server.port.number, [...(byPort.get(server.port.number) ?? []), { gw, server }]);
     }
   }
+  const sec = workloadSecurity(proxy, push);
   const out: Json[] = [];
   for (const [port, servers] of byPort) {
     const chains: Json[] = [];
@@ -44,6 +46,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
               statPrefix: `outbound_0.0.0.0_${port}`,
               rds: `http.${port}`,
               gateway: true,
+              security: sec.http,
             }),
           ],
         });
@@ -75,7 +78,14 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
         chains.push({
           name: rds,
           filter_chain_match: serverNames(server),
-          filters: [hcmFilter({ statPrefix: `outbound_0.0.0.0_${port}`, rds, gateway: true })],
+          filters: [
+            hcmFilter({
+              statPrefix: `outbound_0.0.0.0_${port}`,
+              rds,
+              gateway: true,
+              security: sec.http,
+            }),
+          ],
           transport_socket: serverTls(server.tls!),
         });
         continue;

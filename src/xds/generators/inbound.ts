@@ -7,6 +7,7 @@ import { isHttp } from "../../registry/protocol.ts";
 import type { Protocol, Service, ServicePort } from "../../registry/types.ts";
 import { inboundClusterName, type Json } from "./common.ts";
 import { hcmFilter, tcpProxyFilter } from "./filters.ts";
+import type { WorkloadSecurity } from "./security.ts";
 
 export interface InboundPort {
   readonly service: Service;
@@ -35,15 +36,17 @@ export function inboundPorts(proxy: MeshProxy, push: PushContext): InboundPort[]
 }
 
 /**
- * The network filter that serves one inbound port: an HTTP connection manager routing everything
- * to `inbound|port||`, or tcp_proxy for TCP ports. Captured and local-mode listeners share it.
+ * The network filters that serve one inbound port: an HTTP connection manager (with the
+ * workload's authn/authz HTTP filters) routing everything to `inbound|port||`, or network RBAC
+ * and tcp_proxy for TCP ports. Captured and local-mode listeners share them.
  */
-export function inboundFilter(ip: InboundPort, statPrefix: string): Json {
+export function inboundFilters(ip: InboundPort, statPrefix: string, sec: WorkloadSecurity): Json[] {
   const cluster = inboundClusterName(ip.targetPort);
   if (!isHttp(ip.protocol) && ip.protocol !== "UNSUPPORTED")
-    return tcpProxyFilter(cluster, cluster);
-  return hcmFilter({
+    return [...sec.tcp, tcpProxyFilter(cluster, cluster)];
+  const hcm = hcmFilter({
     statPrefix,
+    security: sec.http,
     routeConfig: {
       name: cluster,
       virtual_hosts: [
@@ -67,4 +70,5 @@ export function inboundFilter(ip: InboundPort, statPrefix: string): Json {
       validate_clusters: false,
     },
   });
+  return [hcm];
 }

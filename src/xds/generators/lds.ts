@@ -33,10 +33,11 @@ import {
 } from "./filters.ts";
 import { buildGatewayListeners } from "./gateway-listeners.ts";
 import { buildGrpcListeners } from "./grpc.ts";
-import { type InboundPort, inboundFilter, inboundPorts } from "./inbound.ts";
+import { type InboundPort, inboundFilters, inboundPorts } from "./inbound.ts";
 import { bindToPodIP, isLocalMode, localSidecarListeners } from "./local.ts";
 import { routesOverHttp } from "./rds.ts";
 import { destinationCluster } from "./route.ts";
+import { type WorkloadSecurity, workloadSecurity } from "./security.ts";
 
 export function buildListeners(
   proxy: MeshProxy,
@@ -82,10 +83,15 @@ function mtlsMode(proxy: MeshProxy, push: PushContext, port: number): MtlsMode {
   return mode === "STRICT" || mode === "DISABLE" ? mode : "PERMISSIVE";
 }
 
-function inboundChains(proxy: MeshProxy, push: PushContext, ip: InboundPort): Json[] {
+function inboundChains(
+  proxy: MeshProxy,
+  push: PushContext,
+  ip: InboundPort,
+  sec: WorkloadSecurity,
+): Json[] {
   const mode = mtlsMode(proxy, push, ip.targetPort);
   const cluster = inboundClusterName(ip.targetPort);
-  const filters = [inboundFilter(ip, `inbound_0.0.0.0_${ip.targetPort}`)];
+  const filters = inboundFilters(ip, `inbound_0.0.0.0_${ip.targetPort}`, sec);
   const chains: Json[] = [];
   if (mode !== "DISABLE") {
     chains.push({
@@ -113,7 +119,8 @@ function virtualInbound(proxy: MeshProxy, push: PushContext): Json {
       filters: [tcpProxyFilter(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)],
     },
   ];
-  for (const ip of inboundPorts(proxy, push)) chains.push(...inboundChains(proxy, push, ip));
+  const sec = workloadSecurity(proxy, push);
+  for (const ip of inboundPorts(proxy, push)) chains.push(...inboundChains(proxy, push, ip, sec));
   chains.push({
     name: "virtualInbound",
     filter_chain_match: { prefix_ranges: [{ address_prefix: "0.0.0.0", prefix_len: 0 }] },

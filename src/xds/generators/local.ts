@@ -8,9 +8,10 @@ import type { PushContext } from "../../model/push-context.ts";
 import { MESH_GATEWAY } from "../../model/virtual-services.ts";
 import { inboundClusterName, type Json, OUTBOUND_CAPTURE_PORT, socketAddress } from "./common.ts";
 import { hcmFilter } from "./filters.ts";
-import { inboundFilter, inboundPorts } from "./inbound.ts";
+import { inboundFilters, inboundPorts } from "./inbound.ts";
 import { domainsFor, routesOverHttp, serviceRoutes } from "./rds.ts";
 import type { RouteContext } from "./route.ts";
+import { workloadSecurity } from "./security.ts";
 
 /** Route configuration of the HTTP_PROXY listener. */
 export const HTTP_PROXY_ROUTE = "http_proxy";
@@ -22,15 +23,16 @@ export function isLocalMode(proxy: MeshProxy): boolean {
 /** Inbound listeners on the pod IP and the HTTP proxy listener (pod IP, port 15001). */
 export function localSidecarListeners(proxy: MeshProxy, push: PushContext): Json[] {
   const out: Json[] = [];
+  const sec = workloadSecurity(proxy, push);
   for (const ip of inboundPorts(proxy, push)) {
     const cluster = inboundClusterName(ip.targetPort);
     const name = `${proxy.ip}_${ip.targetPort}`;
-    const filter = inboundFilter(ip, `inbound_${name}`);
+    const filters = inboundFilters(ip, `inbound_${name}`, sec);
     out.push({
       name,
       address: socketAddress(proxy.ip, ip.targetPort),
       traffic_direction: "INBOUND",
-      filter_chains: [{ name: cluster, filters: [filter] }],
+      filter_chains: [{ name: cluster, filters }],
     });
   }
   const proxyName = `${proxy.ip}_${OUTBOUND_CAPTURE_PORT}`;
