@@ -13,6 +13,7 @@ export const TYPE_URL = {
   VIRTUAL_HOST: `${P}envoy.config.route.v3.VirtualHost`,
   SCOPED_ROUTE_CONFIGURATION: `${P}envoy.config.route.v3.ScopedRouteConfiguration`,
   RUNTIME: `${P}envoy.service.runtime.v3.Runtime`,
+  EXTENSION_CONFIG: `${P}envoy.config.core.v3.TypedExtensionConfig`,
   // network filters
   HTTP_CONNECTION_MANAGER: `${P}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
   TCP_PROXY: `${P}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,
@@ -81,6 +82,7 @@ export const XDS_SHORT_NAME: Readonly<Record<string, string>> = {
   [TYPE_URL.CLUSTER]: "cds",
   [TYPE_URL.CLUSTER_LOAD_ASSIGNMENT]: "eds",
   [TYPE_URL.SECRET]: "sds",
+  [TYPE_URL.EXTENSION_CONFIG]: "ecds",
 };
 
 /** Type URL for a fully qualified message name. */

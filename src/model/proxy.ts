@@ -27,6 +27,8 @@ export interface MeshProxy {
   readonly interceptionMode?: string;
   /** Without capture, where the application listens (Sidecar `ingress[].defaultEndpoint`). */
   readonly appIP?: string;
+  /** The node's metadata as sent, for EnvoyFilter `match.proxy.metadata`. */
+  readonly nodeMetadata?: Readonly<Record<string, unknown>>;
 }
 
 /** The subset of an Envoy `config.core.v3.Node` the model reads. */
@@ -87,5 +89,6 @@ export function proxyFromNode(node: NodeInfo, registry?: Registry): MeshProxy {
     istioVersion: str("ISTIO_VERSION") ?? "",
     interceptionMode: str("INTERCEPTION_MODE"),
     appIP: str("MAST_APP_IP"),
+    nodeMetadata: meta,
   };
 }

@@ -13,6 +13,7 @@ import {
   DestinationRuleIndex,
   type MergedDestinationRule,
 } from "./destination-rules.ts";
+import { EnvoyFilterIndex, type ProxyPatches } from "./envoy-filters.ts";
 import { type GatewayConfig, gatewayConfig, gatewaySelects } from "./gateways.ts";
 import { type ApplicablePolicies, applicablePolicies } from "./policies.ts";
 import type { MeshProxy } from "./proxy.ts";
@@ -42,6 +43,7 @@ export class PushContext {
   readonly destinationRules: DestinationRuleIndex;
   readonly gateways: readonly GatewayConfig[];
   readonly sidecars: readonly Resource[];
+  readonly envoyFilters: EnvoyFilterIndex;
   readonly #store: ResourceLister;
   readonly #memo = new Map<string, unknown>();
 
@@ -64,6 +66,7 @@ export class PushContext {
     );
     this.gateways = Object.freeze(store.list(KIND.Gateway).sort(byCreation).map(gatewayConfig));
     this.sidecars = Object.freeze(store.list(KIND.Sidecar).sort(byCreation));
+    this.envoyFilters = new EnvoyFilterIndex(store.list(KIND.EnvoyFilter), this.mesh.rootNamespace);
   }
 
   static build(store: ResourceLister, opts: PushContextOptions = {}): PushContext {
@@ -173,6 +176,15 @@ export class PushContext {
     return this.gateways.filter((g) => gatewaySelects(g, proxy.labels));
   }
 
+  /** The EnvoyFilter patches that apply to a proxy, by applyTo, in application order. */
+  envoyFiltersFor(
+    proxy: Pick<MeshProxy, "namespace" | "labels" | "istioVersion" | "nodeMetadata">,
+  ): ProxyPatches {
+    if (this.envoyFilters.empty) return NO_PATCHES;
+    const key = `ef|${proxy.namespace}|${JSON.stringify(proxy.labels)}|${this.envoyFilters.proxyKey(proxy)}`;
+    return this.#memoise(key, () => this.envoyFilters.forProxy(proxy));
+  }
+
   /** Policies of one kind (a kind id) that apply to the proxy's workload. */
   policiesFor(kindId: string, proxy: Pick<MeshProxy, "namespace" | "labels">): ApplicablePolicies {
     return applicablePolicies(
@@ -188,6 +200,8 @@ export class PushContext {
     return this.registry.services.filter((s) => hostsOverlap(host, s.hostname));
   }
 }
+
+const NO_PATCHES: ProxyPatches = new Map();
 
 /** The store's objects at one instant, so a PushContext never sees later writes. */
 class Snapshot implements ResourceLister {

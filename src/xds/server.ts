@@ -77,9 +77,10 @@ export class DiscoveryServer {
   readonly #ackWaiters = new Set<() => void>();
   #server: grpc.Server | undefined;
   #nonce = 0;
-  #genCache: { push: PushContext | undefined; entries: Map<string, Resources> } = {
+  #genCache: { push: PushContext | undefined; entries: Map<string, Resources>; logged: number } = {
     push: undefined,
     entries: new Map(),
+    logged: 0,
   };
   readonly stats: XdsStats = { pushes: 0, acks: 0, nacks: 0, resourcesSent: 0, lastPushMs: 0 };
 
@@ -117,7 +118,7 @@ export class DiscoveryServer {
    */
   #generate(proxy: MeshProxy, typeUrl: string, names: readonly string[] | undefined): Resources {
     if (this.#genCache.push !== this.#push)
-      this.#genCache = { push: this.#push, entries: new Map() };
+      this.#genCache = { push: this.#push, entries: new Map(), logged: 0 };
     const perWorkload = typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER;
     const w = proxy.workload;
     const l = proxy.locality;
@@ -129,14 +130,25 @@ export class DiscoveryServer {
       JSON.stringify(proxy.labels),
       perWorkload && w ? `${w.kind}/${w.namespace}/${w.name}` : "",
       typeUrl === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? `${l.region}/${l.zone}/${l.subzone}` : "",
+      this.#push.envoyFilters.proxyKey(proxy),
       names ? names.join(",") : "*",
     ].join("|");
     let out = this.#genCache.entries.get(key);
     if (!out) {
       out = generate(proxy, this.#push, typeUrl, names);
       this.#genCache.entries.set(key, out);
+      this.#logEnvoyFilterProblems();
     }
     return out;
+  }
+
+  /** EnvoyFilter patches skipped as invalid or failing: logged once per snapshot. */
+  #logEnvoyFilterProblems(): void {
+    const problems = this.#push.envoyFilters.problems;
+    if (this.#genCache.logged === problems.length) return;
+    for (const message of problems.slice(this.#genCache.logged))
+      this.#opts.log?.("EnvoyFilter patch skipped", { message });
+    this.#genCache.logged = problems.length;
   }
 
   get pushContext(): PushContext {

@@ -17,7 +17,7 @@ const HCM = new Set([
   "envoy.http_connection_manager",
 ]);
 /** Old filter names Envoy still resolves (istio xds.ReverseDeprecatedFilterNames, the common ones). */
-const DEPRECATED_NAMES: Record<string, string> = {
+export const DEPRECATED_FILTER_NAMES: Readonly<Record<string, string>> = {
   "envoy.http_connection_manager": "envoy.filters.network.http_connection_manager",
   "envoy.tcp_proxy": "envoy.filters.network.tcp_proxy",
   "envoy.router": "envoy.filters.http.router",
@@ -123,7 +123,7 @@ export function validateEnvoyFilter(r: Resource<EnvoyFilterSpec>, report: Report
           [filter.name, "name"],
           [filter.subFilter?.name, "subFilter.name"],
         ] as const) {
-          const replacement = name ? DEPRECATED_NAMES[name] : undefined;
+          const replacement = name ? DEPRECATED_FILTER_NAMES[name] : undefined;
           if (replacement) {
             report.warning(
               `${fp}.${where}`,

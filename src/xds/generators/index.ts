@@ -7,6 +7,7 @@ import type { PushContext } from "../../model/push-context.ts";
 import { buildClusters } from "./cds.ts";
 import type { Json } from "./common.ts";
 import { buildEndpoints } from "./eds.ts";
+import { applyEnvoyFilters, extensionConfigs } from "./envoyfilter/index.ts";
 import { buildListeners } from "./lds.ts";
 import { buildRouteConfig, routeConfigNames } from "./rds.ts";
 
@@ -15,6 +16,7 @@ export const XDS_TYPES = [
   TYPE_URL.CLUSTER_LOAD_ASSIGNMENT,
   TYPE_URL.LISTENER,
   TYPE_URL.ROUTE_CONFIGURATION,
+  TYPE_URL.EXTENSION_CONFIG,
 ] as const;
 
 /** Resource types that Envoy subscribes to by wildcard (empty names mean "all"). */
@@ -38,18 +40,25 @@ export function generate(
   const keep = (name: string) => !names || names.includes(name);
   switch (typeUrl) {
     case TYPE_URL.LISTENER:
-      for (const l of buildListeners(proxy, push, names))
+      for (const l of applyEnvoyFilters(proxy, push, typeUrl, buildListeners(proxy, push, names)))
         if (keep(String(l.name))) out.set(String(l.name), l);
       break;
     case TYPE_URL.CLUSTER:
-      for (const c of buildClusters(proxy, push))
-        if (keep(String(c.name))) out.set(String(c.name), c);
+      for (const c of clustersOf(proxy, push)) if (keep(String(c.name))) out.set(String(c.name), c);
       break;
-    case TYPE_URL.ROUTE_CONFIGURATION:
+    case TYPE_URL.ROUTE_CONFIGURATION: {
+      const built: Json[] = [];
       for (const n of names ?? routeConfigNames(proxy, push)) {
         const rc = buildRouteConfig(proxy, push, n);
-        if (rc) out.set(n, rc);
+        if (rc) built.push(rc);
       }
+      for (const rc of applyEnvoyFilters(proxy, push, typeUrl, built)) out.set(String(rc.name), rc);
+      break;
+    }
+    case TYPE_URL.EXTENSION_CONFIG:
+      // Requested by name only (filters name them in config_discovery).
+      for (const ec of extensionConfigs(proxy, push))
+        if (names?.includes(String(ec.name))) out.set(String(ec.name), ec);
       break;
     case TYPE_URL.CLUSTER_LOAD_ASSIGNMENT:
       for (const n of names ?? edsClusterNames(proxy, push)) {
@@ -61,8 +70,12 @@ export function generate(
   return out;
 }
 
+function clustersOf(proxy: MeshProxy, push: PushContext): Json[] {
+  return applyEnvoyFilters(proxy, push, TYPE_URL.CLUSTER, buildClusters(proxy, push));
+}
+
 export function edsClusterNames(proxy: MeshProxy, push: PushContext): string[] {
-  return buildClusters(proxy, push)
+  return clustersOf(proxy, push)
     .filter((c) => c.type === "EDS")
     .map((c) => String(c.name));
 }
