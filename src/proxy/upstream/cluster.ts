@@ -9,9 +9,11 @@ import type { Cluster, ClusterLoadAssignment } from "../config-types.ts";
 import { parseDurationMs } from "../duration.ts";
 import { type SecretLookup, upstreamTlsOptions } from "../tls-context.ts";
 import { type Host, hostsFromAssignment, overprovisioningFactor } from "./endpoints.ts";
+import { HealthChecker, validateHealthChecks } from "./health-checker.ts";
 import { Http1Pool } from "./http1-pool.ts";
 import { Http2Pool } from "./http2-pool.ts";
 import { type LoadBalancer, newLoadBalancer } from "./load-balancer.ts";
+import { OutlierDetector } from "./outlier-detection.ts";
 import { PrioritySet } from "./priority-set.ts";
 
 /** What a request brings to host selection. */
@@ -68,6 +70,9 @@ export class UpstreamCluster {
   private readonly h1 = new Map<string, Http1Pool>();
   private readonly h2 = new Map<string, Http2Pool>();
   private dnsTimer: NodeJS.Timeout | undefined;
+  /** Set once the cluster is installed (start), so a cluster built only to validate has no timers. */
+  outlier: OutlierDetector | undefined;
+  private healthChecker: HealthChecker | undefined;
   private readonly scoped: ScopedStats;
   private closed = false;
 
@@ -105,6 +110,9 @@ export class UpstreamCluster {
     } else if (tsType && !tsType.endsWith(".RawBuffer")) {
       throw new Error(`${what}.transport_socket: ${tsType} is not supported`);
     }
+    const checks = config.health_checks ?? [];
+    validateHealthChecks(checks, what);
+    if (checks.length > 1) throw new Error(`${what}.health_checks: at most one is supported`);
     this.lb = newLoadBalancer(config);
     this.hashing = config.lb_policy === "RING_HASH" || config.lb_policy === "MAGLEV";
     this.prioritySet = this.buildPrioritySet();
@@ -133,8 +141,19 @@ export class UpstreamCluster {
     this.stat("upstream_rq_completed").inc();
   }
 
-  /** Starts DNS resolution for DNS clusters; resolves once the first round is done. */
+  /**
+   * Starts outlier detection, health checking (resolving after the first round, as Envoy warms a
+   * cluster) and DNS resolution (resolving once the first lookups are done).
+   */
   async start(): Promise<void> {
+    if (this.config.outlier_detection) {
+      this.outlier = new OutlierDetector(this.config.outlier_detection, this);
+    }
+    const check = this.config.health_checks?.[0];
+    if (check) {
+      this.healthChecker = new HealthChecker(check, this);
+      await this.healthChecker.start();
+    }
     if (this.type !== "STRICT_DNS" && this.type !== "LOGICAL_DNS") return;
     const templates = this.hosts;
     const refresh = parseDurationMs(this.config.dns_refresh_rate, 5000);
@@ -194,6 +213,7 @@ export class UpstreamCluster {
       }
       return h;
     });
+    void this.healthChecker?.onHosts();
     this.refreshHealth();
     const keep = new Set(this.hosts.map((h) => h.key));
     for (const [k, p] of this.h1) if (!keep.has(k)) void p.close().then(() => this.h1.delete(k));
@@ -258,14 +278,21 @@ export class UpstreamCluster {
   }
 
   /** Stops DNS and lets pools finish in-flight requests (drain), then closes them. */
+  private stopChecks(): void {
+    this.outlier?.stop();
+    this.healthChecker?.stop();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.stopChecks();
     if (this.dnsTimer) clearInterval(this.dnsTimer);
     await Promise.all([...this.h1.values(), ...this.h2.values()].map((p) => p.close()));
   }
 
   destroy(): void {
     this.closed = true;
+    this.stopChecks();
     if (this.dnsTimer) clearInterval(this.dnsTimer);
     for (const p of [...this.h1.values(), ...this.h2.values()]) p.destroy();
   }

@@ -186,6 +186,13 @@ export class Router {
         } finally {
           host.activeRequests--;
         }
+        cluster.outlier?.report(
+          host,
+          res
+            ? { status: res.status }
+            : { local: err?.flag === "UT" ? "timeout" : "connect-failed" },
+        );
+        if (res) cluster.outlier?.report(host, { local: "success" });
         if (err?.flag === "UT" || s.downstreamClosed) {
           if (err?.flag === "UT") cluster.stat("upstream_rq_timeout").inc();
           return s.localReply({
