@@ -71,8 +71,8 @@ export class OutlierDetector {
         return;
       }
       // without the split, local failures count as the gateway errors Envoy maps them to
-      if (r.local === "success") return;
-      return this.report(h, { status: r.local === "timeout" ? 504 : 503 });
+      if (r.local !== "success") this.report(h, { status: r.local === "timeout" ? 504 : 503 });
+      return;
     }
     if (r.status < 500) {
       m.c5xx = 0;
