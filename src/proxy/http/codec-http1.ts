@@ -282,11 +282,17 @@ class Http1Connection {
     this.state = DONE;
     this.buf = null;
     this.detach();
-    if (state === BODY && this.stream) {
-      // the request is already on its way: abort it rather than answer in the middle
+    const stream = this.stream;
+    if (state === BODY && stream && this.response) {
+      // the request is already on its way: abort it, and answer unless the response started
       this.reqBody?.destroy(err);
-      this.socket.destroy();
-      return;
+      if (this.response.headersSent) {
+        this.socket.destroy();
+        return;
+      }
+      this.response.body.destroy();
+      stream.responseCode = err.status;
+      stream.responseCodeDetails = "http1.codec_error";
     }
     this.rejectAndClose(err.status);
   }
@@ -376,6 +382,7 @@ class Http1Response implements ResponseSink {
 
   writeHead(status: number, headers: HeaderMap, endStream: boolean): void {
     this.headersSent = true;
+    if (this.body.destroyed) return;
     if (this.conn.draining) this.keepAlive = false;
     const noBody = this.req.method === "HEAD" || status === 204 || status === 304 || status < 200;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
@@ -400,6 +407,7 @@ class Http1Response implements ResponseSink {
   }
 
   end(trailers?: HeaderMap): void {
+    if (this.body.destroyed) return;
     this.body.trailers = trailers;
     this.body.end();
   }
@@ -424,6 +432,8 @@ class ResponseBody extends Writable {
   constructor(conn: Http1Connection) {
     super();
     this.conn = conn;
+    // writes after an abort (the router still finishing) go nowhere, quietly
+    this.on("error", () => undefined);
   }
 
   start(head: string, chunked: boolean, noBody: boolean): void {
