@@ -12,11 +12,21 @@ import {
   endpointsTable,
   listenersTable,
   routesTable,
+  section,
 } from "./proxy-config-tables.ts";
 import { proxyStatusTable, type SyncStatus } from "./proxy-status-table.ts";
+import { secretsTable } from "./secret-table.ts";
 import { UsageError } from "./usage.ts";
 
-const KINDS = ["listeners", "routes", "clusters", "endpoints", "bootstrap", "all"] as const;
+const KINDS = [
+  "listeners",
+  "routes",
+  "clusters",
+  "endpoints",
+  "secret",
+  "bootstrap",
+  "all",
+] as const;
 
 export function registerMeshOps(program: Command): void {
   program
@@ -35,7 +45,7 @@ export function registerMeshOps(program: Command): void {
 
   program
     .command("proxy-config")
-    .description("a proxy's listeners, routes, clusters or endpoints (istioctl's tables)")
+    .description("a proxy's listeners, routes, clusters, endpoints or secrets (istioctl's tables)")
     .argument("<kind>", KINDS.join("|"))
     .argument("<workload>", "workload (such as reviews-v1), pod name, or pod.namespace")
     .option("-o, --output <format>", "short (table) or json", "short")
@@ -60,7 +70,12 @@ export function registerMeshOps(program: Command): void {
         return;
       }
       if (flags.output === "json") {
-        const out = kind === "endpoints" ? clusters : dump;
+        const out =
+          kind === "endpoints"
+            ? clusters
+            : kind === "secret"
+              ? section(dump, "SecretsConfigDump")
+              : dump;
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
@@ -69,6 +84,7 @@ export function registerMeshOps(program: Command): void {
       if (kind === "listeners" || kind === "all") parts.push(listenersTable(dump));
       if (kind === "routes" || kind === "all") parts.push(routesTable(dump));
       if (kind === "endpoints" || kind === "all") parts.push(endpointsTable(clusters));
+      if (kind === "secret" || kind === "all") parts.push(secretsTable(dump));
       process.stdout.write(parts.join("\n"));
     });
 }

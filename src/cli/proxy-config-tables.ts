@@ -5,15 +5,15 @@
 import { table } from "./tables.ts";
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
-const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+export const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
+export const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+export const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 
 export interface ConfigDump {
   readonly configs: readonly Obj[];
 }
 
-function section(dump: ConfigDump, name: string): Obj {
+export function section(dump: ConfigDump, name: string): Obj {
   return obj(dump.configs.find((c) => str(c["@type"]).endsWith(`.${name}`)));
 }
 
