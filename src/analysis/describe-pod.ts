@@ -140,8 +140,6 @@ function printPod(out: string[], pod: Resource, name: string): void {
       ports.push(`${p.containerPort}${proto} (${c.name})`);
     }
   }
-  // Every pod of the local mesh runs beside its sidecar, whose Prometheus port is 15090.
-  if (!spec.containers?.some((c) => c.name === "istio-proxy")) ports.push("15090 (istio-proxy)");
   out.push(`Pod: ${name}`, "   Pod Revision: default");
   out.push(ports.length > 0 ? `   Pod Ports: ${ports.join(", ")}` : "   Pod does not expose ports");
   const labels = pod.metadata.labels ?? {};

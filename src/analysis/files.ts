@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../api/diagnostic.ts";
+import type { RawObject } from "../api/parse.ts";
 import { readInputs } from "../config/read.ts";
 import type { AnalysisMessage, Analyzer } from "./analyzer.ts";
 import { withFieldLines } from "./field-lines.ts";
@@ -21,6 +22,11 @@ export interface FileAnalysisOptions {
    * then form the first of the clusters, `cluster1`.
    */
   readonly clusters?: readonly { readonly id: string; readonly inputs: readonly string[] }[];
+  /**
+   * The running mesh's objects (`istioctl analyze` against a cluster): analyzed together with
+   * the inputs, which replace live objects of the same identity.
+   */
+  readonly live?: readonly RawObject[];
   /** Clock for certificate expiry checks; defaults to the current time. */
   readonly now?: number;
 }
@@ -57,10 +63,13 @@ export function analyzeFiles(
     return { id: c.id, objects: read.objects };
   });
   const multi = clusters.length > 0;
-  const loaded = buildSnapshot(multi ? [] : objects, {
-    clusters: multi ? [{ id: "cluster1", objects }, ...clusters] : undefined,
+  const main = [...(opts.live ?? []), ...objects];
+  const loaded = buildSnapshot(multi ? [] : main, {
+    clusters: multi ? [{ id: "cluster1", objects: main }, ...clusters] : undefined,
     meshConfig,
     meshNetworks,
+    // As istioctl: the stand-in ingress gateway is for offline analysis; a live mesh has its own.
+    defaultResources: opts.live === undefined,
     defaultNamespace: opts.namespace,
     now: opts.now ?? Date.now(),
   });

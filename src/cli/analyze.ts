@@ -8,6 +8,11 @@ import { analyzeFiles, type FileAnalysis, MeshFileError } from "../analysis/file
 import { levelRank, type MessageLevel, parseLevel } from "../analysis/messages.ts";
 import { ANALYZERS, defaultAnalyzers, findAnalyzer } from "../analysis/registry.ts";
 import { formatDiagnostic } from "../api/diagnostic.ts";
+import type { RawObject } from "../api/parse.ts";
+import { toManifest } from "../api/resource.ts";
+import { mastHome } from "../runtime/home.ts";
+import { liveResources } from "../runtime/live.ts";
+import { readState } from "../runtime/state.ts";
 import { UsageError } from "./usage.ts";
 
 /** istioctl's exit code when analysis finds issues at or above the failure threshold. */
@@ -25,6 +30,7 @@ interface AnalyzeOptions {
   readonly failureThreshold: string;
   readonly outputThreshold: string;
   readonly listAnalyzers?: boolean;
+  readonly useKube: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -57,6 +63,12 @@ export function registerAnalyze(program: Command): void {
       [],
     )
     .option("-L, --list-analyzers", "list the analyzers and exit")
+    .option(
+      "--use-kube [bool]",
+      "analyze the running mesh of $MAST_HOME with the files (--use-kube=false: the files alone)",
+      parseBool,
+      true,
+    )
     .action((paths: string[], opts: AnalyzeOptions) => {
       process.exitCode = runAnalyze(paths, opts);
     });
@@ -64,6 +76,22 @@ export function registerAnalyze(program: Command): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseBool(value: string): boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new UsageError(`analyze: --use-kube must be true or false, not "${value}"`);
+}
+
+/** The running mesh's objects, as `istioctl analyze` reads them from the cluster. */
+function liveObjects(): RawObject[] | undefined {
+  const home = mastHome();
+  if (!readState(home)) return undefined;
+  return [...liveResources(home).values()].map((r, doc) => ({
+    body: toManifest(r),
+    origin: { doc },
+  }));
 }
 
 function threshold(flag: string, value: string): MessageLevel {
@@ -104,7 +132,13 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
           ...ANALYZERS.filter((a) => a.name.startsWith("services.MultiCluster")),
         ]
       : chosenAnalyzers(opts.analyzer);
-  if (paths.length === 0) throw new UsageError("analyze: give at least one file or directory");
+  const live = opts.useKube ? liveObjects() : undefined;
+  if (paths.length === 0 && !live)
+    throw new UsageError(
+      "analyze: give at least one file or directory (or run `mast up`: the running mesh is then analyzed)",
+    );
+  // Against a running mesh, as against a cluster, the default scope is the default namespace.
+  const namespace = live && !opts.allNamespaces ? (opts.namespace ?? "default") : opts.namespace;
   const clusters = new Map<string, string[]>();
   for (const spec of opts.cluster) {
     const eq = spec.indexOf("=");
@@ -118,7 +152,8 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
   try {
     result = analyzeFiles(paths, {
       analyzers,
-      namespace: opts.allNamespaces ? undefined : opts.namespace,
+      namespace: opts.allNamespaces ? undefined : namespace,
+      live,
       meshConfigFile: opts.meshConfig,
       meshNetworksFile: opts.meshNetworks,
       clusters: [...clusters].map(([id, inputs]) => ({ id, inputs })),
@@ -132,16 +167,15 @@ export function runAnalyze(paths: readonly string[], opts: AnalyzeOptions): numb
   for (const p of result.problems) process.stderr.write(`${formatDiagnostic(p)}\n`);
   const suppressions = opts.suppress.map(parseSuppression);
   // With -n, only that namespace's findings (and cluster-scoped ones) are shown, as istioctl does.
-  const inScope = (m: AnalysisMessage) =>
-    !opts.namespace || !m.namespace || m.namespace === opts.namespace;
+  const inScope = (m: AnalysisMessage) => !namespace || !m.namespace || m.namespace === namespace;
   const messages = sortMessages(
     result.messages.filter((m) => inScope(m) && !suppressions.some((s) => s(m))),
   );
   const shown = messages.filter((m) => levelRank(m.level) >= levelRank(printAt));
-  writeMessages(shown, opts.output, opts.namespace);
+  writeMessages(shown, opts.output, namespace);
   const failed = messages.some((m) => levelRank(m.level) >= levelRank(failAt));
   if (failed && opts.output === "log") {
-    const where = opts.namespace ? `namespace: ${opts.namespace}` : "all namespaces";
+    const where = namespace ? `namespace: ${namespace}` : "all namespaces";
     process.stderr.write(
       `Error: Analyzers found issues when analyzing ${where}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`,
     );

@@ -4,7 +4,9 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { findKind } from "../api/kinds.ts";
 import { keyOf, type Resource } from "../api/resource.ts";
+import { KIND } from "../api/types/index.ts";
 import { ConfigStore } from "../config/store.ts";
 import { type NodeInfo, proxyFromNode } from "../model/proxy.ts";
 import { PushContext } from "../model/push-context.ts";
@@ -45,10 +47,56 @@ export function localProxies(home: MastHome): LocalProxy[] {
     });
 }
 
-/** The applied config and the cluster's objects, by key: what the control plane reads. */
+/**
+ * The applied config and the cluster's objects, by key: what the control plane reads, with the
+ * cluster as Kubernetes would hold it once Istio injected it (see `injected`).
+ */
 export function liveResources(home: MastHome): Map<string, Resource> {
   const out = readConfigDir(home.config);
-  if (existsSync(home.cluster)) for (const [k, r] of readConfigDir(home.cluster)) out.set(k, r);
+  if (existsSync(home.cluster))
+    for (const [k, r] of injected(readConfigDir(home.cluster))) out.set(k, r);
+  return out;
+}
+
+const NAMESPACE_KIND = findKind("", "Namespace")!;
+const INJECTED_PROXY = {
+  name: "istio-proxy",
+  image: "mast/proxy",
+  ports: [{ containerPort: 15090, name: "http-envoy-prom", protocol: "TCP" }],
+};
+
+/**
+ * Every pod `mast up` runs has a sidecar: its Pod gets the istio-proxy container the injector
+ * would add, and each namespace gets its Namespace object, labelled for injection where pods
+ * were injected. Analyzers and `x describe` then see what they would see in a cluster.
+ */
+function injected(cluster: Map<string, Resource>): Map<string, Resource> {
+  const out = new Map<string, Resource>();
+  const namespaces = new Map<string, boolean>();
+  for (const [k, r] of cluster) {
+    const ns = r.metadata.namespace;
+    if (ns && !namespaces.has(ns)) namespaces.set(ns, false);
+    const spec = r.spec as { containers?: { name: string }[] };
+    if (r.kind.id !== KIND.Pod || spec.containers?.some((c) => c.name === INJECTED_PROXY.name)) {
+      out.set(k, r);
+      continue;
+    }
+    namespaces.set(ns ?? "default", true);
+    out.set(k, {
+      ...r,
+      spec: { ...r.spec, containers: [...(spec.containers ?? []), INJECTED_PROXY] },
+    });
+  }
+  for (const [name, withSidecars] of namespaces) {
+    const ns: Resource = {
+      kind: NAMESPACE_KIND,
+      apiVersion: "v1",
+      metadata: { name, labels: withSidecars ? { "istio-injection": "enabled" } : {} },
+      spec: {},
+    };
+    const key = keyOf(ns);
+    if (!cluster.has(key)) out.set(key, ns);
+  }
   return out;
 }
 
