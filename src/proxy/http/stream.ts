@@ -28,6 +28,8 @@ export interface DownstreamInfo {
   readonly localPort: number;
   readonly sni?: string;
   readonly tls: boolean;
+  /** Identity of a verified client certificate (URI SAN, else DNS SAN, else subject). */
+  readonly peerPrincipal?: string;
 }
 
 export interface LocalReply {
@@ -67,6 +69,8 @@ export class HttpStream {
   bytesSent = 0;
   /** Response header mutations filters registered on the request path. */
   readonly responseHooks: ((headers: HeaderMap) => void)[] = [];
+  /** Envoy's dynamic metadata: per filter namespace, what filters recorded for later ones. */
+  readonly dynamicMetadata = new Map<string, Record<string, unknown>>();
   /** Set when the downstream went away before the response completed. */
   downstreamClosed = false;
   readonly abort = new AbortController();
@@ -101,6 +105,16 @@ export class HttpStream {
     } else this.body = null;
     this.downstream = init.downstream;
     this.sink = init.sink;
+  }
+
+  /** The dynamic metadata namespace of one filter, created on first use. */
+  metadataFor(filter: string): Record<string, unknown> {
+    let md = this.dynamicMetadata.get(filter);
+    if (!md) {
+      md = {};
+      this.dynamicMetadata.set(filter, md);
+    }
+    return md;
   }
 
   /** Request header incl. pseudo-headers, for matchers and access logs. */

@@ -9,6 +9,7 @@ import type { FilterChain, Listener } from "../config-types.ts";
 import type { ProxyDeps } from "../deps.ts";
 import { parseDurationMs } from "../duration.ts";
 import { compileHcm, HttpConnectionManager } from "../filters/network/http-connection-manager.ts";
+import { NETWORK_READ_FILTERS, type NetworkReadFilter } from "../filters/network/rbac.ts";
 import { TcpProxy } from "../filters/network/tcp-proxy.ts";
 import { downstreamTlsOptions } from "../tls-context.ts";
 import { createTlsTerminator } from "./tls-terminator.ts";
@@ -18,6 +19,8 @@ export interface CompiledChain {
   readonly name: string;
   readonly tls: { server: tls.Server; options: TlsOptions } | undefined;
   readonly terminal: HttpConnectionManager | TcpProxy;
+  /** Network filters before the terminal one (network RBAC), run once per connection. */
+  readonly readFilters: readonly NetworkReadFilter[];
 }
 
 export interface CompiledListener {
@@ -43,10 +46,13 @@ function compileChain(fc: FilterChain, deps: ProxyDeps, path: string): CompiledC
   const filters = fc.filters ?? [];
   if (filters.length === 0)
     throw new Error(`${path}.filters: at least one network filter is required`);
-  filters.slice(0, -1).forEach((f, i) => {
-    throw new Error(
-      `${path}.filters[${i}]: network filter ${f.name ?? ""} (${f.typed_config?.["@type"] ?? ""}) is not supported`,
-    );
+  const readFilters = filters.slice(0, -1).map((f, i) => {
+    const make = NETWORK_READ_FILTERS.get(f.typed_config?.["@type"] ?? "");
+    if (!make)
+      throw new Error(
+        `${path}.filters[${i}]: network filter ${f.name ?? ""} (${f.typed_config?.["@type"] ?? ""}) is not supported`,
+      );
+    return make(f.typed_config!, deps.stats, `${path}.filters[${i}].typed_config`);
   });
   const last = filters[filters.length - 1];
   const type = last.typed_config?.["@type"];
@@ -69,7 +75,7 @@ function compileChain(fc: FilterChain, deps: ProxyDeps, path: string): CompiledC
   } else if (ts && ts["@type"] !== TYPE_URL.RAW_BUFFER) {
     throw new Error(`${path}.transport_socket: ${ts["@type"]} is not supported`);
   }
-  return { chain: fc, name: fc.name ?? "", tls: tlsCtx, terminal };
+  return { chain: fc, name: fc.name ?? "", tls: tlsCtx, terminal, readFilters };
 }
 
 export function compileListener(l: Listener, deps: ProxyDeps): CompiledListener {

@@ -5,6 +5,7 @@
 
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
 import { listenerScope } from "../../telemetry/stats.ts";
 import type { Listener } from "../config-types.ts";
 import type { ProxyDeps } from "../deps.ts";
@@ -20,7 +21,7 @@ import {
 } from "./compile-listener.ts";
 import { selectFilterChain } from "./filter-chain-match.ts";
 import { peek } from "./peek.ts";
-import { pendingTls } from "./tls-terminator.ts";
+import { peerIdentity, pendingTls } from "./tls-terminator.ts";
 
 export class ActiveListener {
   compiled: CompiledListener;
@@ -137,10 +138,16 @@ export class ActiveListener {
       tls: compiled.tls !== undefined,
     };
     const deliver = (conn: Duplex, negotiated: string | undefined) => {
+      const peerPrincipal = conn instanceof TLSSocket ? peerIdentity(conn) : undefined;
+      const full = peerPrincipal === undefined ? info : { ...info, peerPrincipal };
+      if (!compiled.readFilters.every((f) => f.onConnection(full))) {
+        conn.destroy();
+        return;
+      }
       if (compiled.terminal instanceof HttpConnectionManager) {
-        void compiled.terminal.handle(conn, info, negotiated);
+        void compiled.terminal.handle(conn, full, negotiated);
       } else {
-        compiled.terminal.handle(conn, info);
+        compiled.terminal.handle(conn, full);
       }
     };
     if (!compiled.tls) return deliver(socket, undefined);

@@ -26,3 +26,21 @@ export function createTlsTerminator(options: tls.TlsOptions): tls.Server {
   server.on("tlsClientError", (_e, t) => t.destroy());
   return server;
 }
+
+/**
+ * The identity RBAC's `authenticated` principal matches (as Envoy: URI SAN, else DNS SAN, else
+ * the subject), only for a client certificate that verified against the chain's trust.
+ */
+export function peerIdentity(s: tls.TLSSocket): string | undefined {
+  if (!s.authorized) return undefined;
+  const cert = s.getPeerCertificate();
+  if (!cert?.raw) return undefined;
+  const sans = (cert.subjectaltname ?? "").split(", ");
+  const uri = sans.find((x) => x.startsWith("URI:"));
+  if (uri) return uri.slice(4);
+  const dns = sans.find((x) => x.startsWith("DNS:"));
+  if (dns) return dns.slice(4);
+  return Object.entries(cert.subject ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}

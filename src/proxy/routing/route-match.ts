@@ -40,7 +40,11 @@ function compilePath(m: RouteMatch, path: string): RoutePredicate {
   throw new Error(`${path}: a route match needs prefix, path, safe_regex or path_separated_prefix`);
 }
 
-export function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
+/** A header matcher over any header source (RBAC reads pseudo-headers through the same code). */
+export function compileHeaderMatcher(
+  h: HeaderMatcher,
+  path: string,
+): (header: (name: string) => string | undefined) => boolean {
   const name = (h.name ?? "").toLowerCase();
   if (!name) throw new Error(`${path}.name: a header matcher needs a name`);
   let test: Matcher | undefined;
@@ -57,8 +61,8 @@ export function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
   else if (h.string_match) test = compileStringMatcher(h.string_match, `${path}.string_match`);
   const present = h.present_match;
   const invert = h.invert_match === true;
-  return (r) => {
-    let value = r.headers.joined(name);
+  return (header) => {
+    let value = header(name);
     if (value === undefined && h.treat_missing_header_as_empty) value = "";
     let ok: boolean;
     if (test) ok = value !== undefined && test(value);
@@ -66,6 +70,11 @@ export function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
     else ok = value !== undefined;
     return invert ? !ok : ok;
   };
+}
+
+export function compileHeader(h: HeaderMatcher, path: string): RoutePredicate {
+  const m = compileHeaderMatcher(h, path);
+  return (r) => m((n) => r.headers.joined(n));
 }
 
 export function parseQuery(query: string): Map<string, string> {

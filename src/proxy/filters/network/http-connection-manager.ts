@@ -99,7 +99,13 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
       );
     }
     if (f.disabled) return;
-    filters.push(factory.create(f.name ?? "", f.typed_config!, `${fp}.typed_config`));
+    filters.push(
+      factory.create(f.name ?? "", f.typed_config!, `${fp}.typed_config`, {
+        stats: ctx.stats,
+        clusters: ctx.clusters,
+        statPrefix,
+      }),
+    );
   });
   const last = httpFilters.at(-1);
   if (!last || last.typed_config?.["@type"] !== TYPE_URL.ROUTER) {
