@@ -4,9 +4,10 @@
 import { corsFilter } from "./cors.ts";
 import { faultFilter } from "./fault.ts";
 import type { HttpFilterFactory } from "./filter.ts";
+import { jwtAuthnFilter } from "./jwt-authn.ts";
 import { rbacFilter } from "./rbac.ts";
 import { routerFilter } from "./router.ts";
 
 export const HTTP_FILTERS: ReadonlyMap<string, HttpFilterFactory> = new Map(
-  [routerFilter, faultFilter, corsFilter, rbacFilter].map((f) => [f.typeUrl, f]),
+  [routerFilter, faultFilter, corsFilter, rbacFilter, jwtAuthnFilter].map((f) => [f.typeUrl, f]),
 );
