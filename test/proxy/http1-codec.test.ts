@@ -36,6 +36,7 @@ function rawClient(port: number) {
   });
   return {
     write: (b: string) => s.write(b),
+    end: () => s.end(),
     get closed() {
       return closed;
     },
@@ -110,6 +111,18 @@ describe("HTTP/1.1 codec", () => {
     );
     assert.deepEqual(order, ["GET /one 0 ", "POST /two 3 abc", "GET /three 0 "]);
     assert.equal(count(t, /^HTTP\/1\.1 200 OK\r$/gm), 3);
+  });
+
+  test("a client that half-closes after pipelined requests gets every answer, then a close", async () => {
+    const c = rawClient(px.port("h1"));
+    c.write(
+      "GET /h1 HTTP/1.1\r\nHost: x\r\n\r\nGET /h2 HTTP/1.1\r\nHost: x\r\n\r\nGET /partial HTTP/1.1\r\n",
+    );
+    c.end();
+    const t = await c.until(() => false);
+    assert.ok(c.closed);
+    const paths = [...t.matchAll(/B GET (\/\w+) 0:\n/g)].map((m) => m[1]);
+    assert.deepEqual(paths, ["/h1", "/h2"]);
   });
 
   test("100-continue: answered by the proxy, then the body is forwarded", async () => {

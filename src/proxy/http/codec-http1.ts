@@ -96,6 +96,9 @@ class Http1Connection {
   private headersTimer: NodeJS.Timeout | undefined;
   private readonly onData = (c: Buffer) => this.received(c);
   private readonly onClose = () => this.closed();
+  private readonly onEnd = () => this.peerEnded();
+  /** The client half-closed: answer what it sent, then close. */
+  private ended = false;
 
   constructor(socket: Duplex, info: DownstreamInfo, handler: Http1Handler, opts: Http1Options) {
     this.socket = socket;
@@ -104,6 +107,9 @@ class Http1Connection {
     this.opts = opts;
     socket.on("data", this.onData);
     socket.once("close", this.onClose);
+    // a client may half-close after its request and still read the answer
+    (socket as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = true;
+    socket.once("end", this.onEnd);
     if ("setTimeout" in socket && opts.idleTimeoutMs > 0) {
       const s = socket as Duplex & { setTimeout(ms: number): void };
       s.setTimeout(opts.idleTimeoutMs);
@@ -127,19 +133,28 @@ class Http1Connection {
     try {
       while (this.buf && this.state !== DONE) {
         if (this.state === HEAD) {
-          if (!this.readHead()) return;
+          if (!this.readHead()) break;
         } else if (this.state === BODY) {
           this.readBody();
-          if (this.state === BODY) return;
+          if (this.state === BODY) break;
         } else {
           // a pipelined request waits for the response before it; bound what waits
           if (this.buf.length > this.opts.maxHeaderBytes) this.socket.pause();
-          return;
+          break;
         }
       }
     } catch (e) {
       this.fail(e);
     }
+    if (this.ended && this.state === HEAD) this.closeIncomplete();
+  }
+
+  /** The client half-closed with no complete request left: nothing more can arrive. */
+  private closeIncomplete(): void {
+    this.state = DONE;
+    this.buf = null;
+    this.clearHeadersTimer();
+    this.socket.end();
   }
 
   /** Parses a complete head when there is one; false when more bytes are needed. */
@@ -242,7 +257,12 @@ class Http1Connection {
     if (this.state === DONE) return;
     this.stream = undefined;
     this.response = undefined;
-    if (!keepAlive || this.state === BODY || this.handler.isDraining()) {
+    if (
+      !keepAlive ||
+      this.state === BODY ||
+      this.handler.isDraining() ||
+      (this.ended && !this.buf)
+    ) {
       // a request body still arriving cannot be told apart from the next request: close
       this.reqBody?.destroy();
       this.state = DONE;
@@ -320,9 +340,17 @@ class Http1Connection {
   private detach(): void {
     this.socket.off("data", this.onData);
     this.socket.off("close", this.onClose);
+    this.socket.off("end", this.onEnd);
     this.socket.pause();
     if ("setTimeout" in this.socket)
       (this.socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
+  }
+
+  private peerEnded(): void {
+    this.ended = true;
+    if (this.state === BODY)
+      this.fail(new Http1Error(400, "connection closed inside the request body"));
+    else if (this.state === HEAD) this.closeIncomplete();
   }
 
   private closed(): void {
