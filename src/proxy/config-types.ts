@@ -163,6 +163,17 @@ export interface Cluster {
   max_requests_per_connection?: number;
   per_connection_buffer_limit_bytes?: number;
   metadata?: JsonObject;
+  original_dst_lb_config?: {
+    use_http_header?: boolean;
+    http_header_name?: string;
+    upstream_port_override?: number;
+  };
+  cleanup_interval?: string;
+  upstream_bind_config?: {
+    source_address?: SocketAddress;
+    extra_source_addresses?: { address?: SocketAddress }[];
+    additional_source_addresses?: SocketAddress[];
+  };
 }
 
 export interface StringMatcher {

@@ -26,6 +26,8 @@ export interface DownstreamInfo {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
+  /** The local address is the original destination (SO_ORIGINAL_DST): ORIGINAL_DST clusters use it. */
+  readonly localAddressRestored?: boolean;
   readonly sni?: string;
   readonly tls: boolean;
   /** Identity of a verified client certificate (URI SAN, else DNS SAN, else subject). */

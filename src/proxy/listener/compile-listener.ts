@@ -12,6 +12,7 @@ import { compileHcm, HttpConnectionManager } from "../filters/network/http-conne
 import { NETWORK_READ_FILTERS, type NetworkReadFilter } from "../filters/network/rbac.ts";
 import { TcpProxy } from "../filters/network/tcp-proxy.ts";
 import { downstreamTlsOptions } from "../tls-context.ts";
+import { originalDstUnavailable } from "./original-dst.ts";
 import { createTlsTerminator } from "./tls-terminator.ts";
 
 export interface CompiledChain {
@@ -29,7 +30,10 @@ export interface CompiledListener {
   readonly host: string;
   readonly port: number;
   readonly bind: boolean;
+  /** Hand connections to the listener of their original destination (Envoy's use_original_dst). */
   readonly useOriginalDst: boolean;
+  /** Read the original destination (use_original_dst or the original_dst listener filter). */
+  readonly restoreOriginalDst: boolean;
   readonly tlsInspector: boolean;
   readonly httpInspector: boolean;
   readonly filtersTimeoutMs: number;
@@ -38,9 +42,6 @@ export interface CompiledListener {
   /** RDS names the HCMs of this listener use (for RDS subscription and warming). */
   readonly rdsNames: readonly string[];
 }
-
-// Listener filters that need nothing from us beyond being recognized.
-const PASSIVE_LISTENER_FILTERS = new Set<string>([TYPE_URL.ORIGINAL_DST]);
 
 function compileChain(fc: FilterChain, deps: ProxyDeps, path: string): CompiledChain {
   const filters = fc.filters ?? [];
@@ -88,14 +89,20 @@ export function compileListener(l: Listener, deps: ProxyDeps): CompiledListener 
     throw new Error(`${what}.address.socket_address.protocol: UDP is not supported`);
   let tlsInspector = false;
   let httpInspector = false;
+  let originalDstFilter = false;
   (l.listener_filters ?? []).forEach((f, i) => {
     const t = f.typed_config?.["@type"] ?? "";
     if (t === TYPE_URL.TLS_INSPECTOR) tlsInspector = true;
     else if (t === TYPE_URL.HTTP_INSPECTOR) httpInspector = true;
-    else if (!PASSIVE_LISTENER_FILTERS.has(t)) {
-      throw new Error(`${what}.listener_filters[${i}]: ${f.name ?? ""} (${t}) is not supported`);
-    }
+    else if (t === TYPE_URL.ORIGINAL_DST) originalDstFilter = true;
+    else throw new Error(`${what}.listener_filters[${i}]: ${f.name ?? ""} (${t}) is not supported`);
   });
+  const useOriginalDst = l.use_original_dst === true;
+  const unavailable = useOriginalDst || originalDstFilter ? originalDstUnavailable() : undefined;
+  if (unavailable)
+    throw new Error(
+      `${what}.${useOriginalDst ? "use_original_dst" : "listener_filters"}: original destinations cannot be read: ${unavailable}`,
+    );
   const chains = (l.filter_chains ?? []).map((fc, i) =>
     compileChain(fc, deps, `${what}.filter_chains[${i}]`),
   );
@@ -115,7 +122,8 @@ export function compileListener(l: Listener, deps: ProxyDeps): CompiledListener 
     host: sa.address,
     port: sa.port_value ?? 0,
     bind: l.bind_to_port !== false,
-    useOriginalDst: l.use_original_dst === true,
+    useOriginalDst,
+    restoreOriginalDst: useOriginalDst || originalDstFilter,
     tlsInspector,
     httpInspector,
     filtersTimeoutMs: parseDurationMs(l.listener_filters_timeout, 15_000),

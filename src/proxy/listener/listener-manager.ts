@@ -20,8 +20,16 @@ import {
   drainCompiled,
 } from "./compile-listener.ts";
 import { selectFilterChain } from "./filter-chain-match.ts";
+import { originalDst } from "./original-dst.ts";
 import { peek } from "./peek.ts";
 import { peerIdentity, pendingTls } from "./tls-terminator.ts";
+
+/** Where a connection was headed: the original destination when restored, else the local address. */
+interface Destination {
+  readonly ip: string;
+  readonly port: number;
+  readonly restored: boolean;
+}
 
 export class ActiveListener {
   compiled: CompiledListener;
@@ -71,18 +79,22 @@ export class ActiveListener {
     socket.on("error", () => undefined);
     // small header/body writes must not wait for delayed ACKs (Nagle)
     socket.setNoDelay(true);
-    socket.setNoDelay(true);
     this.stat("downstream_cx_total").inc();
-    const orig = { ip: socket.localAddress ?? "", port: socket.localPort ?? 0 };
-    if (this.compiled.useOriginalDst) {
-      // without SO_ORIGINAL_DST the original destination is the address the client reached
+    const c = this.compiled;
+    const dst = c.restoreOriginalDst ? originalDst(socket) : undefined;
+    const orig: Destination = dst
+      ? { ...dst, restored: true }
+      : { ip: socket.localAddress ?? "", port: socket.localPort ?? 0, restored: false };
+    if (c.useOriginalDst) {
+      // Envoy's hand-off: the listener of the original destination takes the connection (its
+      // own listener filters and chains apply); none there, this listener's chains do.
       const target = this.manager.findByAddress(orig.ip, orig.port, this);
       if (target) return void target.dispatch(socket, orig);
     }
     void this.dispatch(socket, orig);
   }
 
-  async dispatch(socket: net.Socket, orig: { ip: string; port: number }): Promise<void> {
+  async dispatch(socket: net.Socket, orig: Destination): Promise<void> {
     const c = this.compiled;
     let serverName: string | undefined;
     let transport = "raw_buffer";
@@ -134,6 +146,7 @@ export class ActiveListener {
       remotePort: socket.remotePort ?? 0,
       localAddress: orig.ip,
       localPort: orig.port,
+      localAddressRestored: orig.restored,
       sni: serverName,
       tls: compiled.tls !== undefined,
     };

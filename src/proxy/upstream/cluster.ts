@@ -8,16 +8,18 @@ import { clusterScope, ScopedStats, type StatsStore } from "../../telemetry/stat
 import type { Cluster, ClusterLoadAssignment } from "../config-types.ts";
 import { parseDurationMs } from "../duration.ts";
 import { type SecretLookup, upstreamTlsOptions } from "../tls-context.ts";
+import { bindConfigSources, type SourceAddressFor } from "./bind-config.ts";
 import { type Host, hostsFromAssignment, overprovisioningFactor } from "./endpoints.ts";
 import { HealthChecker, validateHealthChecks } from "./health-checker.ts";
 import { Http1Pool } from "./http1-pool.ts";
 import { Http2Pool } from "./http2-pool.ts";
 import { type LoadBalancer, newLoadBalancer } from "./load-balancer.ts";
+import { type OriginalDstContext, OriginalDstLb } from "./original-dst-lb.ts";
 import { OutlierDetector } from "./outlier-detection.ts";
 import { PrioritySet } from "./priority-set.ts";
 
-/** What a request brings to host selection. */
-export interface PickContext {
+/** What a request brings to host selection (ORIGINAL_DST clusters: where it was headed). */
+export interface PickContext extends OriginalDstContext {
   /** The route's hash_policy result, for RING_HASH and MAGLEV. */
   readonly hash?: number;
   /** Hosts a retry should avoid (previous_hosts), tried up to `maxAttempts` picks. */
@@ -57,6 +59,8 @@ export class UpstreamCluster {
   readonly protocol: UpstreamProtocol;
   readonly thresholds: Thresholds;
   readonly tls: ConnectionOptions | undefined;
+  /** upstream_bind_config: the source address of connections to a host. */
+  readonly sourceAddress: SourceAddressFor;
   /** EDS service name (or the cluster name) this cluster's endpoints come under. */
   readonly edsName: string | undefined;
   hosts: Host[] = [];
@@ -67,6 +71,7 @@ export class UpstreamCluster {
   initialized: boolean;
   activeRequests = 0;
   private readonly lb: LoadBalancer;
+  private readonly originalDst: OriginalDstLb | undefined;
   private readonly h1 = new Map<string, Http1Pool>();
   private readonly h2 = new Map<string, Http2Pool>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -116,6 +121,9 @@ export class UpstreamCluster {
     this.lb = newLoadBalancer(config);
     this.hashing = config.lb_policy === "RING_HASH" || config.lb_policy === "MAGLEV";
     this.prioritySet = this.buildPrioritySet();
+    this.sourceAddress = bindConfigSources(config) ?? (() => undefined);
+    this.originalDst =
+      this.type === "ORIGINAL_DST" ? new OriginalDstLb(config, (h) => this.setHosts(h)) : undefined;
     this.scoped = new ScopedStats(stats, clusterScope(name));
     this.edsName =
       this.type === "EDS" ? config.eds_cluster_config?.service_name || name : undefined;
@@ -237,6 +245,7 @@ export class UpstreamCluster {
   }
 
   pick(ctx: PickContext = {}): Host | undefined {
+    if (this.originalDst) return this.originalDst.pick(ctx);
     const attempts = ctx.avoid?.size ? Math.max(1, ctx.maxAttempts ?? 1) : 1;
     let host: Host | undefined;
     for (let i = 0; i < attempts; i++) {
@@ -259,6 +268,7 @@ export class UpstreamCluster {
         connectTimeoutMs: this.connectTimeoutMs,
         maxConnections: this.thresholds.maxConnections,
         tls: this.tls,
+        localAddress: this.sourceAddress(host.address),
       });
       this.h1.set(host.key, p);
     }
@@ -271,6 +281,7 @@ export class UpstreamCluster {
       p = new Http2Pool(host.address, host.port, {
         connectTimeoutMs: this.connectTimeoutMs,
         tls: this.tls,
+        localAddress: this.sourceAddress(host.address),
       });
       this.h2.set(host.key, p);
     }
@@ -287,6 +298,7 @@ export class UpstreamCluster {
     this.closed = true;
     this.stopChecks();
     if (this.dnsTimer) clearInterval(this.dnsTimer);
+    this.originalDst?.close();
     await Promise.all([...this.h1.values(), ...this.h2.values()].map((p) => p.close()));
   }
 
@@ -294,6 +306,7 @@ export class UpstreamCluster {
     this.closed = true;
     this.stopChecks();
     if (this.dnsTimer) clearInterval(this.dnsTimer);
+    this.originalDst?.close();
     for (const p of [...this.h1.values(), ...this.h2.values()]) p.destroy();
   }
 }

@@ -11,6 +11,8 @@ export interface Http1PoolOptions {
   readonly connectTimeoutMs: number;
   readonly maxConnections?: number;
   readonly tls?: ConnectionOptions;
+  /** Source address of upstream connections (upstream_bind_config). */
+  readonly localAddress?: string;
 }
 
 export class Http1Pool {
@@ -27,6 +29,7 @@ export class Http1Pool {
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: opts.tls ? { ...opts.tls } : undefined,
+      localAddress: opts.localAddress,
     });
   }
 

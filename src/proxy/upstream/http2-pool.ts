@@ -11,6 +11,8 @@ import type { UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 export interface Http2PoolOptions {
   readonly connectTimeoutMs: number;
   readonly tls?: ConnectionOptions;
+  /** Source address of upstream connections (upstream_bind_config). */
+  readonly localAddress?: string;
 }
 
 export class Http2Pool {
@@ -28,10 +30,13 @@ export class Http2Pool {
     const s = this.session;
     if (s && !s.closed && !s.destroyed) return Promise.resolve(s);
     return new Promise((resolve, reject) => {
-      const session = http2.connect(this.origin, {
+      // localAddress reaches net.connect/tls.connect, though @types/node does not list it
+      const options: http2.SecureClientSessionOptions & { localAddress?: string } = {
         ...(this.opts.tls ?? {}),
+        localAddress: this.opts.localAddress,
         ALPNProtocols: ["h2"],
-      });
+      };
+      const session = http2.connect(this.origin, options);
       this.session = session;
       const timer = setTimeout(() => {
         session.destroy();

@@ -160,7 +160,7 @@ export class Router {
     cluster.activeRequests++;
     try {
       for (let attempt = 0; ; attempt++) {
-        const host = cluster.pick({ hash });
+        const host = cluster.pick({ hash, downstream: s.downstream, headers: s.headers });
         if (!host)
           return s.localReply({
             status: 503,

@@ -38,9 +38,9 @@ export async function proxyUpgrade(
   if (!route || !action) return reply(socket, 404, "Not Found");
   if (!allowed) return reply(socket, 403, "Forbidden", "upgrade not allowed");
   const cluster = action.cluster ? hcm.ctx.clusters.get(action.cluster) : undefined;
-  const host = cluster?.pick();
-  if (!cluster || !host) return reply(socket, 503, "Service Unavailable", "no healthy upstream");
   const headers = req.headers.clone();
+  const host = cluster?.pick({ downstream: info, headers });
+  if (!cluster || !host) return reply(socket, 503, "Service Unavailable", "no healthy upstream");
   headers.stripHopByHop();
   if (!headers.has("x-forwarded-proto"))
     headers.set("x-forwarded-proto", info.tls ? "https" : "http");

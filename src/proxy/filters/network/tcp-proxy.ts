@@ -103,7 +103,7 @@ export class TcpProxy {
       down.destroy();
       return;
     }
-    const host = cluster.pick();
+    const host = cluster.pick({ downstream: info });
     if (!host) {
       flags.add("UH");
       cluster.stat("upstream_cx_none_healthy").inc();
@@ -112,9 +112,14 @@ export class TcpProxy {
     }
     upstreamHost = host.key;
     cluster.stat("upstream_cx_total").inc();
+    const target = {
+      host: host.address,
+      port: host.port,
+      localAddress: cluster.sourceAddress(host.address),
+    };
     const up: net.Socket = cluster.tls
-      ? tls.connect({ ...cluster.tls, host: host.address, port: host.port })
-      : net.connect({ host: host.address, port: host.port });
+      ? tls.connect({ ...cluster.tls, ...target })
+      : net.connect(target);
     const connectTimer = setTimeout(
       () => up.destroy(new Error("connect timeout")),
       cluster.connectTimeoutMs,
