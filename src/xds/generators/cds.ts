@@ -25,8 +25,8 @@ import {
   typed,
 } from "./common.ts";
 import { dnsLoadAssignment } from "./eds.ts";
-import { inboundPorts } from "./inbound.ts";
-import { isLocalMode, localInboundCluster } from "./local.ts";
+import { inboundPorts, ingressEndpoint } from "./inbound.ts";
+import { isLocalMode, localInboundCluster, staticInboundCluster } from "./local.ts";
 
 export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
   const grpc = proxy.generator === "grpc";
@@ -46,16 +46,13 @@ export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
   out.push(blackHole(), passthrough(push));
   if (proxy.type === "sidecar") {
     out.push(inboundPassthrough(push));
-    for (const ip of inboundPorts(proxy, push))
-      out.push(
-        isLocalMode(proxy)
-          ? localInboundCluster(
-              proxy,
-              inboundCluster(push, ip.targetPort, ip.service),
-              ip.targetPort,
-            )
-          : inboundCluster(push, ip.targetPort, ip.service),
-      );
+    for (const ip of inboundPorts(proxy, push)) {
+      const cluster = inboundCluster(push, ip.targetPort, ip.service);
+      const endpoint = ingressEndpoint(proxy, ip);
+      if (isLocalMode(proxy)) out.push(localInboundCluster(proxy, cluster, ip.targetPort));
+      else if (endpoint) out.push(staticInboundCluster(cluster, endpoint));
+      else out.push(cluster);
+    }
   }
   return sortBy(out, (c) => String(c.name));
 }
@@ -154,7 +151,7 @@ function inboundPassthrough(push: PushContext): Json {
   };
 }
 
-function inboundCluster(push: PushContext, port: number, svc: Service): Json {
+function inboundCluster(push: PushContext, port: number, svc: Service | undefined): Json {
   return {
     name: inboundClusterName(port),
     type: "ORIGINAL_DST",
@@ -174,7 +171,9 @@ function inboundCluster(push: PushContext, port: number, svc: Service): Json {
     upstream_bind_config: { source_address: { address: "127.0.0.6", port_value: 0 } },
     metadata: {
       filter_metadata: {
-        istio: { services: [{ host: svc.hostname, name: svc.name, namespace: svc.namespace }] },
+        istio: {
+          services: svc ? [{ host: svc.hostname, name: svc.name, namespace: svc.namespace }] : [],
+        },
       },
     },
   };

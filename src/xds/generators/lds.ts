@@ -31,7 +31,7 @@ import {
   TLS_INSPECTOR,
   tcpProxyFilter,
 } from "./filters.ts";
-import { buildGatewayListeners } from "./gateway-listeners.ts";
+import { buildGatewayListeners, serverTls } from "./gateway-listeners.ts";
 import { buildGrpcListeners } from "./grpc.ts";
 import { type InboundPort, inboundFilters, inboundPorts } from "./inbound.ts";
 import { bindToPodIP, isLocalMode, localSidecarListeners } from "./local.ts";
@@ -55,6 +55,7 @@ export function buildListeners(
   const out: Json[] = [
     virtualOutbound(fallback),
     virtualInbound(proxy, push),
+    ...uncapturedIngressListeners(proxy, push),
     ...outboundListeners(proxy, push, fallback),
   ];
   return sortBy(out, (l) => String(l.name));
@@ -92,6 +93,18 @@ function inboundChains(
   const mode = mtlsMode(proxy, push, ip.targetPort);
   const cluster = inboundClusterName(ip.targetPort);
   const filters = inboundFilters(ip, `inbound_0.0.0.0_${ip.targetPort}`, sec);
+  const tls = ip.ingress?.tls;
+  if (tls) {
+    // A Sidecar ingress port with its own TLS terminates it instead of the mesh's mTLS.
+    return [
+      {
+        name: cluster,
+        filter_chain_match: { destination_port: ip.targetPort, transport_protocol: "tls" },
+        filters,
+        transport_socket: serverTls(tls),
+      },
+    ];
+  }
   const chains: Json[] = [];
   if (mode !== "DISABLE") {
     chains.push({
@@ -120,7 +133,9 @@ function virtualInbound(proxy: MeshProxy, push: PushContext): Json {
     },
   ];
   const sec = workloadSecurity(proxy, push);
-  for (const ip of inboundPorts(proxy, push)) chains.push(...inboundChains(proxy, push, ip, sec));
+  for (const ip of inboundPorts(proxy, push)) {
+    if (ip.ingress?.captureMode !== "NONE") chains.push(...inboundChains(proxy, push, ip, sec));
+  }
   chains.push({
     name: "virtualInbound",
     filter_chain_match: { prefix_ranges: [{ address_prefix: "0.0.0.0", prefix_len: 0 }] },
@@ -133,6 +148,32 @@ function virtualInbound(proxy: MeshProxy, push: PushContext): Json {
     listener_filters: [ORIGINAL_DST, TLS_INSPECTOR],
     filter_chains: chains,
   };
+}
+
+/**
+ * Sidecar ingress ports with captureMode NONE are not reached through virtualInbound: they get
+ * their own listener bound to `bind` (default 0.0.0.0) and the port, as Istio builds them.
+ */
+function uncapturedIngressListeners(proxy: MeshProxy, push: PushContext): Json[] {
+  const out: Json[] = [];
+  const sec = workloadSecurity(proxy, push);
+  for (const ip of inboundPorts(proxy, push)) {
+    if (ip.ingress?.captureMode !== "NONE") continue;
+    const bind = ip.ingress.bind ?? "0.0.0.0";
+    const name = `${bind}_${ip.targetPort}`;
+    const chain: Json = {
+      name: inboundClusterName(ip.targetPort),
+      filters: inboundFilters(ip, `inbound_${name}`, sec),
+    };
+    if (ip.ingress.tls) chain.transport_socket = serverTls(ip.ingress.tls);
+    out.push({
+      name,
+      address: socketAddress(bind, ip.targetPort),
+      traffic_direction: "INBOUND",
+      filter_chains: [chain],
+    });
+  }
+  return out;
 }
 
 function outboundListeners(proxy: MeshProxy, push: PushContext, fallback: string): Json[] {

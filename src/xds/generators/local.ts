@@ -61,14 +61,16 @@ export function bindToPodIP(proxy: MeshProxy, listeners: Json[]): Json[] {
 
 /** `inbound|port||` goes straight to the application's own address. */
 export function localInboundCluster(proxy: MeshProxy, cluster: Json, port: number): Json {
-  const name = String(cluster.name);
+  return staticInboundCluster(cluster, socketAddress(proxy.appIP ?? proxy.ip, port));
+}
+
+/** An inbound cluster with one fixed endpoint (no capture, or a Sidecar ingress endpoint). */
+export function staticInboundCluster(cluster: Json, address: Json): Json {
   const out: Json = { ...cluster, type: "STATIC", lb_policy: "ROUND_ROBIN" };
   delete out.upstream_bind_config;
   out.load_assignment = {
-    cluster_name: name,
-    endpoints: [
-      { lb_endpoints: [{ endpoint: { address: socketAddress(proxy.appIP ?? proxy.ip, port) } }] },
-    ],
+    cluster_name: String(cluster.name),
+    endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }],
   };
   return out;
 }
