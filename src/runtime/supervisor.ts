@@ -3,7 +3,7 @@
 // `mast up` started.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface ProcessSpec {
@@ -11,6 +11,18 @@ export interface ProcessSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Children die with their supervisor: util-linux's setpriv sets PR_SET_PDEATHSIG before it execs
+ * the command, so a SIGKILLed `mast up` takes the control plane, proxies and apps with it (any
+ * command, no cooperation from it). Without setpriv they outlive it until the next up or down.
+ */
+const SETPRIV =
+  process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find(existsSync) : undefined;
+
+function diesWithParent(spec: ProcessSpec): string[] {
+  return ["--pdeathsig", "TERM", "--", spec.command, ...spec.args];
 }
 
 export interface SupervisorOptions {
@@ -68,7 +80,7 @@ export class Supervisor {
   #launch(entry: Entry): void {
     const { spec } = entry;
     const log = openSync(join(this.#opts.logDir, `${spec.name}.log`), "a");
-    const child = spawn(spec.command, spec.args, {
+    const child = spawn(SETPRIV ?? spec.command, SETPRIV ? diesWithParent(spec) : spec.args, {
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", log, log],
     });

@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Supervisor } from "../../src/runtime/supervisor.ts";
+import { startProcess } from "../helpers/process.ts";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -38,5 +48,29 @@ describe("Supervisor", () => {
       await sup.stopAll();
     }
     assert.equal(existsSync(join(dir, "app.pid")), false);
+  });
+  it("children die with a SIGKILLed supervisor (parent-death signal), whatever they run", async () => {
+    const script = join(dir, "supervise.ts");
+    const url = new URL("../../src/runtime/supervisor.ts", import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { Supervisor } from ${JSON.stringify(url)};
+const sup = new Supervisor({ logDir: ${JSON.stringify(dir)}, pidDir: ${JSON.stringify(dir)} });
+sup.start({ name: "a", command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"], env: {} });
+sup.start({ name: "b", command: "sleep", args: ["600"], env: {} });
+setTimeout(() => console.log("pids", sup.pid("a"), sup.pid("b")), 200);
+setInterval(() => {}, 1000);
+`,
+    );
+    const parent = await startProcess(process.execPath, [script], { ready: /pids (\d+) (\d+)/ });
+    const children = [Number(parent.match[1]), Number(parent.match[2])];
+    try {
+      assert.ok(children.every(alive), "children run");
+      process.kill(parent.child.pid!, "SIGKILL");
+      await waitFor(() => !children.some(alive), 5_000);
+    } finally {
+      for (const pid of children) if (alive(pid)) process.kill(pid, "SIGKILL");
+      await parent.stop();
+    }
   });
 });
