@@ -365,7 +365,14 @@ export interface Bootstrap {
     ads_config?: {
       api_type?: string;
       transport_api_version?: string;
-      grpc_services?: { envoy_grpc?: { cluster_name?: string }; timeout?: string }[];
+      grpc_services?: {
+        envoy_grpc?: {
+          cluster_name?: string;
+          /** The ADS stream's reconnection backoff (Envoy: base 500 ms, max 30 s when unset). */
+          retry_policy?: { retry_back_off?: { base_interval?: string; max_interval?: string } };
+        };
+        timeout?: string;
+      }[];
       set_node_on_first_message_only?: boolean;
     };
   };

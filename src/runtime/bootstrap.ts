@@ -40,7 +40,15 @@ export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number
       ads_config: {
         api_type: "GRPC",
         transport_api_version: "V3",
-        grpc_services: [{ envoy_grpc: { cluster_name: "xds-grpc" } }],
+        // A restarted control plane is found again within a second (Envoy's default grows to 30 s).
+        grpc_services: [
+          {
+            envoy_grpc: {
+              cluster_name: "xds-grpc",
+              retry_policy: { retry_back_off: { base_interval: "0.1s", max_interval: "1s" } },
+            },
+          },
+        ],
       },
       cds_config: { ads: {}, resource_api_version: "V3" },
       lds_config: { ads: {}, resource_api_version: "V3" },

@@ -1,6 +1,7 @@
 // Placeholder-free entry for xDS: resolves the ADS server from the bootstrap and starts the client.
 
 import type { Bootstrap } from "../config-types.ts";
+import { parseDurationMs } from "../duration.ts";
 import type { ProxyServer } from "../proxy.ts";
 import { AdsClient } from "./ads-client.ts";
 
@@ -30,8 +31,29 @@ export function adsTarget(b: Bootstrap, override?: string): string {
   return `${sa.address.includes(":") ? `[${sa.address}]` : sa.address}:${sa.port_value}`;
 }
 
+/**
+ * The ADS reconnection backoff, as Envoy reads it from the ADS gRPC service's retry_policy:
+ * 500 ms growing to 30 s when unset; a base without a max grows to ten times the base.
+ */
+export function adsBackoff(b: Bootstrap): { initialBackoffMs: number; maxBackoffMs: number } {
+  const field =
+    "dynamic_resources.ads_config.grpc_services[0].envoy_grpc.retry_policy.retry_back_off";
+  const backoff =
+    b.dynamic_resources?.ads_config?.grpc_services?.[0]?.envoy_grpc?.retry_policy?.retry_back_off;
+  if (!backoff) return { initialBackoffMs: 500, maxBackoffMs: 30_000 };
+  // Envoy's BackoffStrategy: the base defaults to 1 s inside a retry policy. The durations
+  // themselves were checked with the bootstrap, against Envoy's proto.
+  const initialBackoffMs = parseDurationMs(backoff.base_interval, 1_000);
+  const maxBackoffMs = parseDurationMs(backoff.max_interval, initialBackoffMs * 10);
+  if (initialBackoffMs <= 0) throw new Error(`${field}.base_interval: must be greater than 0`);
+  if (maxBackoffMs < initialBackoffMs)
+    throw new Error(`${field}.max_interval: must not be less than base_interval`);
+  return { initialBackoffMs, maxBackoffMs };
+}
+
 export function startXds(proxy: ProxyServer, b: Bootstrap, override?: string): XdsHandle {
   const client = new AdsClient(proxy, {
+    ...adsBackoff(b),
     target: adsTarget(b, override),
     node: b.node ?? {},
     delta: b.dynamic_resources?.ads_config?.api_type === "DELTA_GRPC",
