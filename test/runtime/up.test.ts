@@ -150,6 +150,37 @@ describe("mast up with Bookinfo", { skip }, () => {
       /"id": "sidecar~127\.\d+\.0\.\d+~reviews-v2-[\w-]+\.default~default\.svc\.cluster\.local"/,
     );
     assert.match(boot.out, /"INTERCEPTION_MODE": "NONE"/);
+    // No CA yet: a Bookinfo sidecar has no secrets, the table is its header alone.
+    const secret = await mast(home, ["proxy-config", "secret", "productpage-v1"]);
+    assert.equal(secret.code, 0, secret.out);
+    assert.match(
+      secret.out,
+      /^RESOURCE NAME\s+TYPE\s+STATUS\s+VALID CERT\s+SERIAL NUMBER\s+NOT AFTER\s+NOT BEFORE\n$/,
+    );
+  });
+
+  test("the live mesh: apply --dry-run, x describe pod and analyze read what is running", async () => {
+    const dry = await mast(home, [
+      "apply",
+      "--dry-run",
+      "-f",
+      `${NET}virtual-service-reviews-v3.yaml`,
+    ]);
+    assert.equal(dry.code, 0, dry.out);
+    assert.match(dry.out, /Proxies that would change: 6 of 7/);
+    assert.match(
+      dry.out,
+      /^\+ +"cluster": "outbound\|9080\|v3\|reviews\.default\.svc\.cluster\.local",$/m,
+    );
+    const describe = await mast(home, ["x", "describe", "pod", "reviews-v2"]);
+    assert.equal(describe.code, 0, describe.out);
+    assert.match(describe.out, /Matching subsets: v2\n/);
+    assert.match(describe.out, /Route to non-matching subset v1 for \(everything\)/);
+    const analyze = await mast(home, ["analyze"]);
+    assert.match(
+      analyze.out,
+      /Error \[IST0173\] \(DestinationRule default\/ratings\) The Subset v2-mysql /,
+    );
   });
 
   test("reviews-test-v2: the logged-in user jason gets v2, everyone else v1", async () => {
