@@ -2,7 +2,6 @@
 // goes away; streams carry trailers, so gRPC status and metadata survive the hop.
 
 import http2 from "node:http2";
-import { PassThrough } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { HeaderMap } from "../http/headers.ts";
 import { UpstreamError } from "./errors.ts";
@@ -13,6 +12,19 @@ export interface Http2PoolOptions {
   readonly tls?: ConnectionOptions;
   /** Source address of upstream connections (upstream_bind_config). */
   readonly localAddress?: string;
+}
+
+/** Response headers or trailers without pseudo-headers (node:http2 gives an object). */
+function fromHttp2Headers(h: http2.IncomingHttpHeaders): HeaderMap {
+  const out = new HeaderMap();
+  for (const k in h) {
+    if (k.charCodeAt(0) === 58) continue;
+    const v = h[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const e of v) out.addLower(k, e);
+    else out.addLower(k, String(v));
+  }
+  return out;
 }
 
 export class Http2Pool {
@@ -59,46 +71,61 @@ export class Http2Pool {
     });
   }
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const session = await this.connect();
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const s = this.session;
+    // the common case (a live session, or one still connecting: node:http2 queues the stream)
+    // stays synchronous, without an extra promise hop per request
+    if (s && !s.closed && !s.destroyed) return this.send(s, req);
+    return this.connect().then((session) => this.send(session, req));
+  }
+
+  private send(session: http2.ClientHttp2Session, req: UpstreamRequest): Promise<UpstreamResponse> {
     const headers: http2.OutgoingHttpHeaders = {
       ":method": req.method,
       ":path": req.path,
       ":authority": req.authority,
       ":scheme": req.scheme,
     };
-    for (const [k, v] of Object.entries(req.headers.toObject())) {
-      if (!k.startsWith(":") && k !== "host") headers[k] = v;
+    for (const [k, v] of req.headers.entries()) {
+      if (k.charCodeAt(0) === 58 /* : */ || k === "host") continue;
+      const prev = headers[k];
+      if (prev === undefined) headers[k] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else headers[k] = [String(prev), v];
     }
     const stream = session.request(headers, { endStream: req.body === null, signal: req.signal });
+    // Errors after the response are the body reader's business (it sees the close without an
+    // end); this listener keeps a late reset from becoming an uncaught 'error' event.
+    let failure: Error | undefined;
+    stream.on("error", (e: Error) => {
+      failure ??= e;
+    });
     if (req.body) req.body.pipe(stream);
+    // The stream itself is the response body: no PassThrough copy per chunk. Trailers (gRPC
+    // status) arrive before 'end'; the promise settles on end or close, whichever comes first.
+    let trailersSeen: HeaderMap | undefined;
+    let settleTrailers!: (t: HeaderMap | undefined) => void;
+    const trailers = new Promise<HeaderMap | undefined>((res) => {
+      settleTrailers = res;
+    });
+    stream.once("trailers", (t) => {
+      trailersSeen = fromHttp2Headers(t);
+    });
     return new Promise((resolve, reject) => {
-      const body = new PassThrough();
-      let trailersSeen: HeaderMap | undefined;
-      stream.once("trailers", (t) => {
-        trailersSeen = HeaderMap.fromObject(t as Record<string, string | string[]>);
-      });
-      const trailers = new Promise<HeaderMap | undefined>((res) => {
-        body.once("end", () => res(trailersSeen));
-        body.once("close", () => res(trailersSeen));
-      });
+      let responded = false;
       stream.once("response", (h) => {
-        const status = Number(h[":status"]);
-        const out = HeaderMap.fromObject(h as Record<string, string | string[]>);
-        for (const [k] of out.entries()) if (k.startsWith(":")) out.remove(k);
-        stream.pipe(body);
-        stream.once("error", (e) => body.destroy(e));
-        resolve({ status, headers: out, body, trailers });
+        responded = true;
+        resolve({ status: Number(h[":status"]), headers: fromHttp2Headers(h), body: stream, trailers });
       });
-      stream.once("error", (e) =>
-        reject(new UpstreamError("UC", "connection termination", e.message)),
-      );
+      stream.once("end", () => settleTrailers(trailersSeen));
       stream.once("close", () => {
-        if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
-          const e = new UpstreamError("UR", "remote reset", `stream reset ${stream.rstCode}`);
-          reject(e);
-          body.destroy(e);
-        }
+        settleTrailers(trailersSeen);
+        if (responded) return;
+        const code = stream.rstCode;
+        if (failure) reject(new UpstreamError("UC", "connection termination", failure.message));
+        else if (code && code !== http2.constants.NGHTTP2_NO_ERROR)
+          reject(new UpstreamError("UR", "remote reset", `stream reset ${code}`));
+        else reject(new UpstreamError("UC", "connection termination", "stream closed"));
       });
     });
   }
