@@ -3,6 +3,7 @@
 // a raw TCP echo through tcp_proxy.
 
 import assert from "node:assert/strict";
+import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
@@ -213,6 +214,31 @@ describe("proxy protocols", () => {
     } finally {
       client.close();
     }
+  });
+
+  test("clients that vanish mid-response (h2 sessions destroyed with streams in flight) leave the proxy serving", async () => {
+    const frame = Buffer.from([0, 0, 0, 0, 2, 0x68, 0x69]); // gRPC message "hi"
+    for (let round = 0; round < 5; round++) {
+      const session = http2.connect(`http://127.0.0.1:${px.port("http")}`);
+      session.on("error", () => undefined);
+      const first = new Promise<void>((resolve) => {
+        for (let i = 0; i < 50; i++) {
+          const st = session.request({
+            ":method": "POST",
+            ":path": "/test.Echo/Unary",
+            "content-type": "application/grpc",
+            te: "trailers",
+          });
+          st.on("error", () => undefined);
+          st.once("response", () => resolve());
+          st.end(frame);
+        }
+      });
+      await first;
+      session.destroy();
+    }
+    const r = await curl(["-s", `http://127.0.0.1:${px.port("http")}/after`]);
+    assert.equal(r.stdout, "H1 GET /after");
   });
 
   test("WebSocket echo through an upgrade", async () => {

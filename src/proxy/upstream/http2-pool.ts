@@ -115,7 +115,12 @@ export class Http2Pool {
       let responded = false;
       stream.once("response", (h) => {
         responded = true;
-        resolve({ status: Number(h[":status"]), headers: fromHttp2Headers(h), body: stream, trailers });
+        resolve({
+          status: Number(h[":status"]),
+          headers: fromHttp2Headers(h),
+          body: stream,
+          trailers,
+        });
       });
       stream.once("end", () => settleTrailers(trailersSeen));
       stream.once("close", () => {
