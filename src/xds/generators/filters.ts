@@ -14,6 +14,41 @@ export interface HcmOptions {
   readonly gateway?: boolean;
   /** Server-side jwt_authn and authorization filters, which run before all others. */
   readonly security?: readonly Json[];
+  /** MeshConfig pathNormalization (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES). */
+  readonly pathNormalization?: string;
+}
+
+/**
+ * How the HCM canonicalizes paths before routing and authorization, per Istio's MeshConfig
+ * pathNormalization (BASE by default: RFC 3986 normalization, slashes and %2F kept as sent).
+ */
+function pathNormalization(mode: string | undefined): Json {
+  switch (mode) {
+    case "NONE":
+      return {
+        normalize_path: false,
+        merge_slashes: false,
+        path_with_escaped_slashes_action: "KEEP_UNCHANGED",
+      };
+    case "MERGE_SLASHES":
+      return {
+        normalize_path: true,
+        merge_slashes: true,
+        path_with_escaped_slashes_action: "KEEP_UNCHANGED",
+      };
+    case "DECODE_AND_MERGE_SLASHES":
+      return {
+        normalize_path: true,
+        merge_slashes: true,
+        path_with_escaped_slashes_action: "UNESCAPE_AND_FORWARD",
+      };
+    default:
+      return {
+        normalize_path: true,
+        merge_slashes: false,
+        path_with_escaped_slashes_action: "KEEP_UNCHANGED",
+      };
+  }
 }
 
 export function httpConnectionManager(o: HcmOptions): Json {
@@ -30,9 +65,7 @@ export function httpConnectionManager(o: HcmOptions): Json {
   else if (o.routeConfig) hcm.route_config = o.routeConfig;
   if (!o.grpc) {
     hcm.use_remote_address = o.gateway === true;
-    hcm.normalize_path = true;
-    hcm.merge_slashes = false;
-    hcm.path_with_escaped_slashes_action = "KEEP_UNCHANGED";
+    Object.assign(hcm, pathNormalization(o.pathNormalization));
     hcm.upgrade_configs = [{ upgrade_type: "websocket" }];
     hcm.stream_idle_timeout = "0s";
   }

@@ -47,6 +47,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
               rds: `http.${port}`,
               gateway: true,
               security: sec.http,
+              pathNormalization: sec.pathNormalization,
             }),
           ],
         });
@@ -84,6 +85,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
               rds,
               gateway: true,
               security: sec.http,
+              pathNormalization: sec.pathNormalization,
             }),
           ],
           transport_socket: serverTls(server.tls!),

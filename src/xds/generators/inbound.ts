@@ -92,6 +92,7 @@ export function inboundFilters(ip: InboundPort, statPrefix: string, sec: Workloa
   const hcm = hcmFilter({
     statPrefix,
     security: sec.http,
+    pathNormalization: sec.pathNormalization,
     routeConfig: {
       name: cluster,
       virtual_hosts: [

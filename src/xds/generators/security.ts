@@ -17,9 +17,9 @@ export interface WorkloadSecurity {
   readonly http: readonly Json[];
   /** Network filters placed before tcp_proxy. */
   readonly tcp: readonly Json[];
+  /** MeshConfig pathNormalization: authorization sees paths as the HCM canonicalizes them. */
+  readonly pathNormalization: string | undefined;
 }
-
-export const NO_SECURITY: WorkloadSecurity = { http: [], tcp: [] };
 
 function selected<T>(proxy: MeshProxy, push: PushContext, kindId: string): T[] {
   const p = push.policiesFor(kindId, proxy);
@@ -48,5 +48,6 @@ export function workloadSecurity(proxy: MeshProxy, push: PushContext): WorkloadS
   return {
     http: [...(jwt ? [jwt] : []), ...authzFilters(authz, false, ctx)],
     tcp: authzFilters(authz, true, ctx),
+    pathNormalization: push.mesh.pathNormalization?.normalization,
   };
 }
