@@ -4,8 +4,7 @@
 // a plaintext chain a DENY by source IP closes the connection before tcp_proxy connects.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import tls from "node:tls";
 import type { AuthorizationPolicy } from "../../src/api/types/index.ts";
 import { rbacFilters } from "../../src/xds/generators/authz/builder.ts";
 import { trustDomainBundle } from "../../src/xds/generators/authz/trust-domain.ts";
+import { issueCert, makeCa } from "../helpers/certs.ts";
 import { startProxy, staticCluster, type TestProxy } from "./helpers.ts";
 
 const DTLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext";
@@ -21,40 +21,7 @@ const TCP_PROXY = "type.googleapis.com/envoy.extensions.filters.network.tcp_prox
 const dir = mkdtempSync(join(tmpdir(), "mast-nrbac-"));
 const f = (n: string) => join(dir, n);
 const read = (n: string) => readFileSync(f(n), "utf8");
-const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-
-function issue(name: string, san: string): void {
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    f(`${name}.key`),
-    "-out",
-    f(`${name}.csr`),
-    "-subj",
-    `/CN=${name}`,
-  );
-  writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f(`${name}.csr`),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    f(`${name}.pem`),
-    "-days",
-    "1",
-    "-extfile",
-    f(`${name}.ext`),
-  );
-}
+const issue = (name: string, san: string) => issueCert(dir, name, san);
 
 const ctx = {
   trustDomains: trustDomainBundle("cluster.local", []),
@@ -68,21 +35,7 @@ let echo: net.Server;
 let px: TestProxy;
 
 before(async () => {
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    f("ca.key"),
-    "-out",
-    f("ca.pem"),
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test-ca",
-  );
+  makeCa(dir);
   issue("server", "DNS:tcp-echo.default.svc.cluster.local");
   issue("sleep", "URI:spiffe://cluster.local/ns/default/sa/sleep");
   issue("other", "URI:spiffe://cluster.local/ns/default/sa/other");

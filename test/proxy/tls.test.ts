@@ -4,13 +4,14 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { TLSSocket } from "node:tls";
+import { issueCert, makeCa } from "../helpers/certs.ts";
 import { curl, HCM, ROUTER, startProxy, type TestProxy } from "./helpers.ts";
 
 const DTLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext";
@@ -22,42 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), "mast-tls-"));
 const f = (n: string) => join(dir, n);
 const read = (n: string) => readFileSync(f(n), "utf8");
 
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { stdio: "ignore" });
-}
-
-function issue(name: string, san: string): void {
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    f(`${name}.key`),
-    "-out",
-    f(`${name}.csr`),
-    "-subj",
-    `/CN=${name}`,
-  );
-  writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f(`${name}.csr`),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    f(`${name}.pem`),
-    "-days",
-    "1",
-    "-extfile",
-    f(`${name}.ext`),
-  );
-}
+const issue = (name: string, san: string) => issueCert(dir, name, san);
 
 const hasOpenssl = (() => {
   try {
@@ -109,21 +75,7 @@ describe("proxy TLS", { skip: hasOpenssl ? false : "openssl is not installed" },
   const peers: string[] = [];
 
   before(async () => {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.pem"),
-      "-subj",
-      "/CN=test-ca",
-      "-days",
-      "1",
-    );
+    makeCa(dir);
     issue("a.test", "DNS:a.test");
     issue("b.test", "DNS:b.test");
     issue("backend.test", "DNS:backend.test");
