@@ -87,11 +87,13 @@ function exchange(port: number, bytes: Buffer): Promise<{ response: string; clos
 
 /**
  * The target a compliant request must reach the upstream with: the one sent, in the only forms a
- * strict upstream accepts without changing the URI: an empty path as "/" (RFC 9110 §4.2.3), raw
- * non-ASCII bytes percent-encoded (RFC 3987 §3.1). Everything else byte for byte, #fragment too.
+ * strict upstream accepts without changing the URI: absolute-form as origin-form (RFC 9112
+ * §3.2.1), an empty path as "/" (RFC 9110 §4.2.3), raw non-ASCII bytes percent-encoded (RFC 3987
+ * §3.1). Everything else byte for byte, #fragment too.
  */
 function forwardedTarget(uri: string): Buffer {
-  const raw = latin1(uri === "" ? "/" : uri).toString("latin1");
+  const origin = uri.replace(/^https?:\/\/[^/?#]*/i, "");
+  const raw = latin1(origin === "" ? "/" : origin).toString("latin1");
   return Buffer.from(
     raw.replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
     "latin1",

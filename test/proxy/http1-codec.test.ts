@@ -165,6 +165,38 @@ describe("HTTP/1.1 codec", () => {
     assert.equal(chunks.join(""), "part1,part2");
   });
 
+  test("HTTP/1.0 without Host is routed with the address the client reached", async () => {
+    const c = rawClient(px.port("h1"));
+    c.write("GET /old HTTP/1.0\r\n\r\n");
+    const t = await c.until(() => false);
+    assert.match(t, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.equal(backend.seen.at(-1)!.headers.host, `127.0.0.1:${px.port("h1")}`);
+  });
+
+  test("no 100 Continue when the body came with the head", async () => {
+    const c = rawClient(px.port("h1"));
+    c.write(
+      "PUT /eager HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
+    );
+    const t = await c.until((x) => x.includes("B PUT /eager 2:hi"));
+    c.destroy();
+    assert.match(t, /^HTTP\/1\.1 200 OK\r\n/);
+  });
+
+  test("a #fragment reaches the upstream only where it cannot change the path", async () => {
+    for (const [sent, forwarded] of [
+      ["/doc.html#top", "/doc.html#top"],
+      ["/q?a=1#x/../y", "/q?a=1#x/../y"],
+      ["/public#/../admin", "/public"],
+    ]) {
+      const c = rawClient(px.port("h1"));
+      c.write(`GET ${sent} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await c.until((x) => x.includes("\n\r\n") && x.endsWith("\n"));
+      c.destroy();
+      assert.equal(backend.seen.at(-1)!.url, forwarded);
+    }
+  });
+
   test("chunked request with extensions and trailers is forwarded with its body", async () => {
     const c = rawClient(px.port("h1"));
     c.write(

@@ -30,6 +30,8 @@ export interface Http1Options {
   readonly idleTimeoutMs: number;
   /** Envoy's request_headers_timeout: time from a head's first byte to its end; 0 = none. */
   readonly requestHeadersTimeoutMs: number;
+  /** Authority for an HTTP/1.0 request without Host (Envoy's default_host_for_http_10). */
+  readonly defaultHostForHttp10: string | undefined;
 }
 
 /** An Upgrade request (WebSocket) handed over with the raw connection. */
@@ -189,7 +191,7 @@ class Http1Connection {
   private start(head: RequestHead): void {
     const { headers } = head;
     const target = splitTarget(head.target);
-    const authority = target.authority ?? head.host ?? "";
+    const authority = target.authority ?? head.host ?? (head.minor === 0 ? this.http10Host() : "");
     headers.remove("host");
     let upgrade = head.upgrade;
     if (upgrade === "h2c") {
@@ -229,6 +231,13 @@ class Http1Connection {
     this.stream = stream;
     this.state = hasBody ? BODY : WAIT;
     this.handler.onStream(stream);
+  }
+
+  /** HTTP/1.0 needs no Host: the configured default, else the address the client reached. */
+  private http10Host(): string {
+    if (this.opts.defaultHostForHttp10) return this.opts.defaultHostForHttp10;
+    const { localAddress: a, localPort } = this.info;
+    return `${a.includes(":") ? `[${a}]` : a}:${localPort}`;
   }
 
   private readBody(): void {
@@ -380,6 +389,8 @@ class RequestBody extends Readable {
   }
 
   deliver(chunk: Buffer | null): void {
+    // a client that sent body bytes is not waiting for "100 Continue" (RFC 9110 §10.1.1)
+    this.expectContinue = false;
     if (!this.push(chunk) && chunk) this.conn.pauseInput(true);
   }
 

@@ -14,7 +14,9 @@ export type PathResult =
       readonly ok: true;
       readonly path: string;
       readonly query: string;
-      /** "#…" kept for forwarding when it starts inside the query (see preparePath). */
+      /** "?query" as received ("" without a "?"). */
+      readonly tail: string;
+      /** "#fragment" to forward upstream, or "" (see preparePath); routing never sees it. */
       readonly fragment: string;
       readonly redirect?: boolean;
     }
@@ -37,18 +39,24 @@ function removeDotSegments(path: string): string {
   return `/${out.join("/")}`;
 }
 
+// a fragment with no path structure in it: nothing an upstream could resolve to another path
+const INERT_FRAGMENT = /^#[^/\\%?]*$/;
+
 /**
- * A fragment in the path part is dropped (Envoy does the same), so that an upstream reading "#" as
- * a path byte cannot resolve a path routing and RBAC never saw. One that starts inside the query
- * is forwarded as received: the path is the same either way, and the request arrives intact.
+ * Routing and filters never see the fragment (as in Envoy). It is still forwarded as received
+ * when an upstream reading "#" as an ordinary byte would resolve the same path: when it starts
+ * inside the query, or holds no "/", "\", "%" or "?". Otherwise it is dropped (Envoy always drops
+ * it), so the upstream never resolves a path the router did not see.
  */
 export function preparePath(target: string, opts: PathOptions): PathResult {
   const hash = target.indexOf("#");
   const noFrag = hash >= 0 ? target.slice(0, hash) : target;
   const q = noFrag.indexOf("?");
-  const fragment = hash >= 0 && q >= 0 ? target.slice(hash) : "";
   let path = q >= 0 ? noFrag.slice(0, q) : noFrag;
   const query = q >= 0 ? noFrag.slice(q + 1) : "";
+  const frag = hash >= 0 ? target.slice(hash) : "";
+  const tail = q >= 0 ? `?${query}` : "";
+  const fragment = q >= 0 || INERT_FRAGMENT.test(frag) ? frag : "";
   if (!path.startsWith("/")) return { ok: false, reason: "invalid path" };
   if (/%00/.test(path)) return { ok: false, reason: "invalid path: %00" };
   let redirect = false;
@@ -71,5 +79,5 @@ export function preparePath(target: string, opts: PathOptions): PathResult {
     path = removeDotSegments(path);
   }
   if (opts.mergeSlashes) path = path.replace(/\/{2,}/g, "/");
-  return { ok: true, path, query, fragment, redirect };
+  return { ok: true, path, query, tail, fragment, redirect };
 }

@@ -52,6 +52,8 @@ export class HttpStream {
   method: string;
   /** :path as received, query included. */
   path: string;
+  /** "#fragment" forwarded after the path; never part of routing (see preparePath). */
+  fragment = "";
   authority: string;
   scheme: string;
   readonly headers: HeaderMap;

@@ -237,7 +237,7 @@ export class Router {
       (cluster.protocol === "downstream" && s.protocol === "HTTP/2");
     const req: UpstreamRequest = {
       method: s.method,
-      path: s.path,
+      path: s.path + s.fragment,
       authority: s.authority,
       scheme: cluster.tls ? "https" : "http",
       headers,

@@ -126,7 +126,8 @@ export async function processStream(hcm: HttpConnectionManager, s: HttpStream): 
         details: `path_normalization_failed{${p.reason}}`,
       });
     }
-    s.path = p.path + (p.query || p.fragment ? `?${p.query}` : "") + p.fragment;
+    s.path = p.path + p.tail;
+    s.fragment = p.fragment;
     if (!s.authority)
       return s.localReply({
         status: 400,

@@ -56,6 +56,7 @@ export interface HcmConfig {
   readonly maxHeaderBytes: number;
   readonly idleTimeoutMs: number;
   readonly requestHeadersTimeoutMs: number;
+  readonly defaultHostForHttp10: string | undefined;
   readonly http2: Obj;
 }
 
@@ -138,6 +139,8 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
     maxHeaderBytes: Number(c.max_request_headers_kb ?? 60) * 1024,
     idleTimeoutMs: parseDurationMs(common.idle_timeout as string | undefined, 3_600_000),
     requestHeadersTimeoutMs: parseDurationMs(c.request_headers_timeout as string | undefined, 0),
+    defaultHostForHttp10: ((c.http_protocol_options as Obj | undefined)?.default_host_for_http_10 ??
+      undefined) as string | undefined,
     http2: (c.http2_protocol_options as Obj | undefined) ?? {},
   };
 }
@@ -174,6 +177,7 @@ export class HttpConnectionManager {
       maxHeadersCount: config.maxHeadersCount,
       idleTimeoutMs: config.idleTimeoutMs,
       requestHeadersTimeoutMs: config.requestHeadersTimeoutMs,
+      defaultHostForHttp10: config.defaultHostForHttp10,
     };
     this.h2 = createHttp2Server(
       { onStream, onProtocolError },
