@@ -1,8 +1,9 @@
 // Incremental decoder for the chunked transfer coding (RFC 9112 §7.1): hex chunk sizes with no
 // surrounding whitespace and a bounded digit count (no overflow), chunk extensions checked against
 // their grammar and dropped, CRLF required after every chunk, trailer fields checked like header
-// fields and dropped. Anything else fails, because a second parser would frame it differently.
+// fields and collected. Anything else fails, because a second parser would frame it differently.
 
+import { HeaderMap } from "./headers.ts";
 import { Http1Error } from "./http1-parser.ts";
 
 const CR = 13;
@@ -32,6 +33,8 @@ export class ChunkedDecoder {
   private line = "";
   private trailerBytes = 0;
   private readonly maxTrailerBytes: number;
+  /** Trailer fields, names lowercased, once the message has any. */
+  trailers: HeaderMap | undefined;
 
   constructor(maxTrailerBytes: number) {
     this.maxTrailerBytes = maxTrailerBytes;
@@ -93,7 +96,7 @@ export class ChunkedDecoder {
         if (line !== "") throw new Http1Error(400, "chunk data longer than its size");
         this.state = SIZE;
         return;
-      default:
+      default: {
         if (line === "") {
           this.state = DONE;
           return;
@@ -102,6 +105,10 @@ export class ChunkedDecoder {
         if (this.trailerBytes > this.maxTrailerBytes)
           throw new Http1Error(431, "trailers too large");
         if (!FIELD_LINE.test(line)) throw new Http1Error(400, "invalid trailer field");
+        const colon = line.indexOf(":");
+        this.trailers ??= new HeaderMap();
+        this.trailers.add(line.slice(0, colon), line.slice(colon + 1).trim());
+      }
     }
   }
 }

@@ -1,10 +1,10 @@
-// HTTP/1.1 upstream connections: one undici Pool per host, keep-alive, streaming bodies both ways
-// with backpressure, and WebSocket/upgrade via undici's upgrade().
+// HTTP/1.1 upstream connections per host: requests through our lean keep-alive client
+// (http1-client.ts), WebSocket/upgrade through an undici Pool's upgrade().
 
-import type { Readable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { Pool } from "undici";
 import { HeaderMap } from "../http/headers.ts";
+import { Http1Client } from "./http1-client.ts";
 import type { UpstreamRequest, UpstreamResponse, UpstreamUpgrade } from "./upstream-types.ts";
 
 export interface Http1PoolOptions {
@@ -17,6 +17,7 @@ export interface Http1PoolOptions {
 
 export class Http1Pool {
   private readonly pool: Pool;
+  private readonly client: Http1Client;
 
   constructor(address: string, port: number, opts: Http1PoolOptions) {
     const host = address.includes(":") ? `[${address}]` : address;
@@ -31,29 +32,11 @@ export class Http1Pool {
       connect: opts.tls ? { ...opts.tls } : undefined,
       localAddress: opts.localAddress,
     });
+    this.client = new Http1Client(address, port, opts);
   }
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const flat = ["host", req.authority];
-    for (const [k, v] of req.headers.entries()) if (k[0] !== ":") flat.push(k, v);
-    const res = await this.pool.request({
-      path: req.path,
-      method: req.method as "GET",
-      headers: flat,
-      body: req.body ?? undefined,
-      signal: req.signal,
-    });
-    const out = HeaderMap.fromObject(res.headers);
-    const body = res.body as unknown as Readable;
-    const trailers = new Promise<HeaderMap | undefined>((resolve) => {
-      body.once("end", () => {
-        const t = res.trailers as Record<string, string> | undefined;
-        resolve(t && Object.keys(t).length ? HeaderMap.fromObject(t) : undefined);
-      });
-      body.once("error", () => resolve(undefined));
-      body.once("close", () => resolve(undefined));
-    });
-    return { status: res.statusCode, headers: out, body, trailers };
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.client.request(req);
   }
 
   async upgrade(req: UpstreamRequest, protocol: string): Promise<UpstreamUpgrade> {
@@ -74,10 +57,12 @@ export class Http1Pool {
   }
 
   close(): Promise<void> {
+    this.client.close();
     return this.pool.close().catch(() => undefined);
   }
 
   destroy(): void {
+    this.client.close();
     this.pool.destroy().catch(() => undefined);
   }
 }
