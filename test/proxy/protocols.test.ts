@@ -41,12 +41,27 @@ const ECHO = {
   },
 } satisfies grpc.ServiceDefinition;
 
+function tcpListener(name: string, cluster: string) {
+  return {
+    name,
+    address: { socket_address: { address: "127.0.0.1", port_value: 0 } },
+    filter_chains: [
+      {
+        filters: [
+          { name: "tcp", typed_config: { "@type": TCP_PROXY, stat_prefix: name, cluster } },
+        ],
+      },
+    ],
+  };
+}
+
 describe("proxy protocols", () => {
   let h1: Backend;
   let grpcServer: grpc.Server;
   let grpcPort: number;
   let wss: WebSocketServer;
   let tcpEcho: net.Server;
+  let tcpSource: net.Server;
   let px: TestProxy;
 
   before(async () => {
@@ -84,6 +99,12 @@ describe("proxy protocols", () => {
     await new Promise((r) => wss.once("listening", r));
     tcpEcho = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => tcpEcho.listen(0, "127.0.0.1", r));
+    // writes 8 MiB of a counting pattern, then closes its side
+    tcpSource = net.createServer((s) => {
+      for (let i = 0; i < 128; i++) s.write(Buffer.alloc(64 * 1024, i));
+      s.end();
+    });
+    await new Promise<void>((r) => tcpSource.listen(0, "127.0.0.1", r));
     const h2opts = {
       typed_extension_protocol_options: {
         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
@@ -110,26 +131,15 @@ describe("proxy protocols", () => {
       static_resources: {
         listeners: [
           httpListener("http", routes, { upgrade_configs: [{ upgrade_type: "websocket" }] }),
-          {
-            name: "tcp",
-            address: { socket_address: { address: "127.0.0.1", port_value: 0 } },
-            filter_chains: [
-              {
-                filters: [
-                  {
-                    name: "tcp",
-                    typed_config: { "@type": TCP_PROXY, stat_prefix: "tcp", cluster: "echo" },
-                  },
-                ],
-              },
-            ],
-          },
+          tcpListener("tcp", "echo"),
+          tcpListener("tcp-source", "source"),
         ],
         clusters: [
           staticCluster("h1", h1.port),
           staticCluster("grpc", grpcPort, h2opts),
           staticCluster("ws", (wss.address() as net.AddressInfo).port),
           staticCluster("echo", (tcpEcho.address() as net.AddressInfo).port),
+          staticCluster("source", (tcpSource.address() as net.AddressInfo).port),
         ],
       },
     });
@@ -141,6 +151,7 @@ describe("proxy protocols", () => {
     grpcServer?.forceShutdown();
     wss?.close();
     tcpEcho?.close();
+    tcpSource?.close();
   });
 
   test("curl h2c prior knowledge to an HTTP/1.1 upstream", async () => {
@@ -274,5 +285,33 @@ describe("proxy protocols", () => {
     await done;
     s.destroy();
     assert.ok(Buffer.concat(chunks).equals(payload));
+  });
+
+  test("tcp_proxy streams 8 MiB to a client that stalls and reads slowly, then passes the close on", async () => {
+    const s = net.connect(px.port("tcp-source"), "127.0.0.1");
+    s.pause();
+    await new Promise((r) => setTimeout(r, 100));
+    const chunks: Buffer[] = [];
+    const ended = new Promise<void>((r) => s.once("end", r));
+    // read in small steps so the proxy's writes to this client go partial and it must wait
+    let reads = 0;
+    s.on("readable", () => {
+      for (let c = s.read(16 * 1024); c !== null; c = s.read(16 * 1024)) chunks.push(c);
+      if (++reads % 8 === 0) {
+        s.pause();
+        setTimeout(() => s.resume(), 1);
+      }
+    });
+    await ended;
+    s.destroy();
+    const got = Buffer.concat(chunks);
+    assert.equal(got.length, 128 * 64 * 1024);
+    for (let i = 0; i < 128; i++) {
+      const block = got.subarray(i * 65536, (i + 1) * 65536);
+      assert.ok(
+        block.every((b) => b === i % 256),
+        `block ${i} intact`,
+      );
+    }
   });
 });

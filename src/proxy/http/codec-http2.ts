@@ -18,6 +18,19 @@ export interface Http2Handler {
   onProtocolError(info: DownstreamInfo | undefined, reason: string): void;
 }
 
+/** node:http2's header object (repeats as arrays), pseudo-headers left out. */
+function toHttp2Headers(h: HeaderMap): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  for (const [k, v] of h.entries()) {
+    if (k.charCodeAt(0) === 58 /* : */) continue;
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [String(prev), v];
+  }
+  return out;
+}
+
 class Http2Sink implements ResponseSink {
   private readonly stream: http2.ServerHttp2Stream;
   private trailers: HeaderMap | undefined;
@@ -33,15 +46,12 @@ class Http2Sink implements ResponseSink {
   }
   writeHead(status: number, headers: HeaderMap, endStream: boolean, expectTrailers: boolean): void {
     if (this.stream.destroyed) return;
-    const out: http2.OutgoingHttpHeaders = { ":status": status };
-    for (const [k, v] of Object.entries(headers.toObject())) if (!k.startsWith(":")) out[k] = v;
+    const out = toHttp2Headers(headers);
+    out[":status"] = status;
     this.wantTrailers = expectTrailers && !endStream;
     if (this.wantTrailers) {
       this.stream.once("wantTrailers", () => {
-        const t: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(this.trailers?.toObject() ?? {}))
-          if (!k.startsWith(":")) t[k] = v;
-        this.stream.sendTrailers(t);
+        this.stream.sendTrailers(this.trailers ? toHttp2Headers(this.trailers) : {});
       });
     }
     this.stream.respond(out, { endStream, waitForTrailers: this.wantTrailers });
@@ -81,13 +91,27 @@ export function createHttp2Server(handler: Http2Handler, opts: Http2Options): ht
       const info = (
         stream.session?.socket as unknown as Record<symbol, DownstreamInfo> | undefined
       )?.[INFO];
-      const headers = HeaderMap.fromObject(h as Record<string, string | string[]>);
-      const method = headers.get(":method") ?? "GET";
-      const path = headers.get(":path") ?? "";
-      const authority = headers.get(":authority") ?? headers.get("host") ?? "";
-      const scheme = headers.get(":scheme") ?? "http";
-      for (const [k] of [...headers.entries()]) if (k.startsWith(":")) headers.remove(k);
-      headers.remove("host");
+      // one pass: pseudo-headers become the request line, the rest (less host) the header map
+      let method = "GET";
+      let path = "";
+      let authority: string | undefined;
+      let scheme = "http";
+      let host: string | undefined;
+      const headers = new HeaderMap();
+      for (const k in h) {
+        const v = h[k];
+        if (v === undefined) continue;
+        if (k.charCodeAt(0) === 58 /* : */) {
+          const s = String(v);
+          if (k === ":method") method = s;
+          else if (k === ":path") path = s;
+          else if (k === ":authority") authority = s;
+          else if (k === ":scheme") scheme = s;
+        } else if (k === "host") host = String(v);
+        else if (Array.isArray(v)) for (const e of v) headers.addLower(k, e);
+        else headers.addLower(k, String(v));
+      }
+      authority ??= host ?? "";
       const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       const s = new HttpStream({
         protocol: "HTTP/2",

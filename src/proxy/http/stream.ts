@@ -2,7 +2,7 @@
 // HTTP/2: the request as headers plus a body stream, a response sink the codec provides, and what
 // access logs and stats need (flags, bytes, timing, upstream host).
 
-import { pipeline, type Readable, Transform, type Writable } from "node:stream";
+import { type Readable, Transform, type Writable } from "node:stream";
 import type { AccessLogEntry } from "../../telemetry/access-log.ts";
 import { type ResponseFlag, ResponseFlags } from "../../telemetry/response-flags.ts";
 import type { RouteResult } from "../routing/route-table.ts";
@@ -104,7 +104,11 @@ export class HttpStream {
           cb(null, chunk);
         },
       });
-      pipeline(init.body, counter, () => undefined);
+      // pipe, not stream.pipeline: pipeline allocates an AbortController per call and aborts it
+      // on finish, building a DOMException with a stack trace for every request body
+      const src = init.body;
+      src.on("error", (e) => counter.destroy(e));
+      src.pipe(counter);
       this.body = counter;
     } else this.body = null;
     this.downstream = init.downstream;

@@ -13,6 +13,9 @@ import { parseDurationMs } from "../../duration.ts";
 import type { DownstreamInfo } from "../../http/stream.ts";
 import type { ClusterManager } from "../../upstream/cluster-manager.ts";
 
+/** Per-connection read buffer for upstream bytes (Node's own read size). */
+const READ_BUFFER = 64 * 1024;
+
 export interface TcpProxyContext {
   readonly stats: StatsStore;
   readonly clusters: ClusterManager;
@@ -117,9 +120,22 @@ export class TcpProxy {
       port: host.port,
       localAddress: cluster.sourceAddress(host.address),
     };
+    // Upstream bytes land in one buffer per connection instead of a fresh 64 KiB allocation per
+    // read: that churn of external memory forced a full GC every few hundred MiB, and a full GC
+    // walks the whole proxy heap. A write the kernel takes at once frees the buffer for the next
+    // read; otherwise reading pauses until that write completes.
+    const upstreamToDownstream = (n: number, buf: Uint8Array): boolean => {
+      tx += n;
+      if (down.destroyed) return false;
+      down.write(buf.subarray(0, n), () => up.resume());
+      return down.writableLength === 0;
+    };
     const up: net.Socket = cluster.tls
       ? tls.connect({ ...cluster.tls, ...target })
-      : net.connect(target);
+      : net.connect({
+          ...target,
+          onread: { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: upstreamToDownstream },
+        });
     const connectTimer = setTimeout(
       () => up.destroy(new Error("connect timeout")),
       cluster.connectTimeoutMs,
@@ -140,9 +156,6 @@ export class TcpProxy {
     down.on("data", (c: Buffer) => {
       rx += c.length;
     });
-    up.on("data", (c: Buffer) => {
-      tx += c.length;
-    });
     const idle = () => {
       flags.add("DT");
       up.destroy();
@@ -150,7 +163,13 @@ export class TcpProxy {
     };
     up.setTimeout(this.idleMs, idle);
     down.pipe(up);
-    up.pipe(down);
+    if (cluster.tls) {
+      // tls.connect takes no onread: a TLS upstream stays a plain pipe
+      up.on("data", (c: Buffer) => {
+        tx += c.length;
+      });
+      up.pipe(down);
+    } else up.once("end", () => down.end());
     down.once("close", () => up.destroy());
     up.once("close", () => {
       clearTimeout(connectTimer);
