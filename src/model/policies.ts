@@ -45,8 +45,3 @@ export function applicablePolicies(
   }
   return { root, namespace: ns, workload };
 }
-
-/** For override kinds (PeerAuthentication, Telemetry, …): the most specific one in force. */
-export function mostSpecific(p: ApplicablePolicies): Resource | undefined {
-  return p.workload[0] ?? p.namespace[0] ?? p.root[0];
-}

@@ -3,7 +3,7 @@
 // and the outbound per-port listeners `0.0.0.0_9080` (HTTP via RDS) and `<vip>_<port>` (TCP).
 
 import { KIND } from "../../api/types/index.ts";
-import { mostSpecific } from "../../model/policies.ts";
+import { composePeerAuthentication, type EffectiveMode } from "../../model/peer-authentication.ts";
 import type { MeshProxy } from "../../model/proxy.ts";
 import type { PushContext } from "../../model/push-context.ts";
 import { hostMatches } from "../../registry/hosts.ts";
@@ -73,15 +73,12 @@ function virtualOutbound(fallback: string): Json {
   };
 }
 
-type MtlsMode = "STRICT" | "PERMISSIVE" | "DISABLE";
+type MtlsMode = EffectiveMode;
 
+/** The port's mode as Istio composes PeerAuthentications (UNSET inherits the level above). */
 function mtlsMode(proxy: MeshProxy, push: PushContext, port: number): MtlsMode {
-  const pa = mostSpecific(push.policiesFor(KIND.PeerAuthentication, proxy));
-  const spec = pa?.spec as
-    | { mtls?: { mode?: string }; portLevelMtls?: Record<string, { mode?: string }> }
-    | undefined;
-  const mode = spec?.portLevelMtls?.[String(port)]?.mode ?? spec?.mtls?.mode;
-  return mode === "STRICT" || mode === "DISABLE" ? mode : "PERMISSIVE";
+  const pa = composePeerAuthentication(push.policiesFor(KIND.PeerAuthentication, proxy));
+  return pa.perPort.get(port) ?? pa.mode;
 }
 
 function inboundChains(
