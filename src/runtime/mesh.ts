@@ -15,7 +15,7 @@ import { readInputs } from "../config/read.ts";
 import { type ProxyNode, proxyBootstrap } from "./bootstrap.ts";
 import { applyToConfigDir } from "./config-dir.ts";
 import { ensureHome, type MastHome } from "./home.ts";
-import { type PlannedPod, planWorkloads } from "./plan.ts";
+import { type Plan, type PlannedPod, planWorkloads } from "./plan.ts";
 import { gatewayIP, loadOrCreateState, pilotIP } from "./state.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -23,7 +23,7 @@ const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const NODE_ARGS = ["--disable-warning=ExperimentalWarning", MAIN];
 export const XDS_PORT = 15010;
 export const MONITORING_PORT = 15014;
-export const GATEWAY_POD = "istio-ingressgateway-5c9f8d7b6d-local";
+const GATEWAY_POD = "istio-ingressgateway-5c9f8d7b6d-local";
 
 export interface UpOptions {
   readonly home: MastHome;
@@ -62,8 +62,28 @@ export function loadResources(files: readonly string[]): Resource[] {
   return out;
 }
 
-export function gatewayResources(block: number): Resource[] {
-  const labels = { app: "istio-ingressgateway", istio: "ingressgateway" };
+const GATEWAY_LABELS = { app: "istio-ingressgateway", istio: "ingressgateway" };
+
+const CLUSTER_KINDS = new Set(["Service", "ServiceAccount", "Deployment.apps"]);
+
+/**
+ * What an API server would hold: the manifests' Services, ServiceAccounts and Deployments, the
+ * planned Pods, and the ingress gateway's Service and Pod.
+ */
+export function clusterResources(
+  manifests: readonly Resource[],
+  plan: Plan,
+  block: number,
+): Resource[] {
+  return [
+    ...manifests.filter((r) => CLUSTER_KINDS.has(r.kind.id)),
+    ...plan.podResources,
+    ...gatewayResources(block),
+  ];
+}
+
+function gatewayResources(block: number): Resource[] {
+  const labels = GATEWAY_LABELS;
   const objects = [
     {
       apiVersion: "v1",
@@ -129,6 +149,33 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The mesh's proxies by process name: the ingress gateway, and each pod's sidecar. */
+export function proxyNodes(plan: Plan, block: number): Map<string, ProxyNode> {
+  const nodes = new Map<string, ProxyNode>();
+  nodes.set("istio-ingressgateway", {
+    type: "router",
+    podIP: gatewayIP(block),
+    podName: GATEWAY_POD,
+    namespace: "istio-system",
+    labels: GATEWAY_LABELS,
+    serviceAccount: "istio-ingressgateway-service-account",
+    workloadName: "istio-ingressgateway",
+  });
+  for (const p of plan.pods) {
+    nodes.set(`${workloadName(p, plan.pods)}-proxy`, {
+      type: "sidecar",
+      podIP: p.podIP,
+      podName: p.name,
+      namespace: p.namespace,
+      labels: p.labels,
+      serviceAccount: p.serviceAccount,
+      workloadName: p.deployment,
+      appIP: p.appIP,
+    });
+  }
+  return nodes;
+}
+
 /** Process names: the app is its workload's name, its sidecar `<workload>-proxy`. */
 export function workloadName(p: PlannedPod, pods: readonly PlannedPod[]): string {
   const same = pods.filter((q) => q.deployment === p.deployment && q.namespace === p.namespace);
@@ -151,12 +198,7 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
   const clusterDir = home.cluster;
   rmSync(clusterDir, { recursive: true, force: true });
   mkdirSync(clusterDir, { recursive: true });
-  const clusterKinds = new Set(["Service", "ServiceAccount", "Deployment.apps"]);
-  applyToConfigDir(clusterDir, [
-    ...manifests.filter((r) => clusterKinds.has(r.kind.id)),
-    ...plan.podResources,
-    ...gatewayResources(block),
-  ]);
+  applyToConfigDir(clusterDir, clusterResources(manifests, plan, block));
 
   const supervisor = new Supervisor({
     logDir: home.logs,
@@ -213,27 +255,7 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
         env: {},
       });
     };
-    startProxy("istio-ingressgateway", {
-      type: "router",
-      podIP: gatewayIP(block),
-      podName: GATEWAY_POD,
-      namespace: "istio-system",
-      labels: { app: "istio-ingressgateway", istio: "ingressgateway" },
-      serviceAccount: "istio-ingressgateway-service-account",
-      workloadName: "istio-ingressgateway",
-    });
-    for (const p of plan.pods) {
-      startProxy(`${workloadName(p, plan.pods)}-proxy`, {
-        type: "sidecar",
-        podIP: p.podIP,
-        podName: p.name,
-        namespace: p.namespace,
-        labels: p.labels,
-        serviceAccount: p.serviceAccount,
-        workloadName: p.deployment,
-        appIP: p.appIP,
-      });
-    }
+    for (const [name, node] of proxyNodes(plan, block)) startProxy(name, node);
     // holdApplicationUntilProxyStarts: each app starts once its sidecar has its config.
     await Promise.all(
       plan.pods.map(async (p) => {

@@ -55,3 +55,13 @@ export async function startProcess(
   });
   return { child, match, output: () => out, stop };
 }
+
+/** Whether a process of this PID exists (signal 0 checks without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,14 +7,9 @@ import { join } from "node:path";
 import { proxyBootstrap } from "../../src/runtime/bootstrap.ts";
 import { applyToConfigDir } from "../../src/runtime/config-dir.ts";
 import { ensureHome, mastHome } from "../../src/runtime/home.ts";
-import {
-  GATEWAY_POD,
-  gatewayResources,
-  loadResources,
-  workloadName,
-} from "../../src/runtime/mesh.ts";
+import { clusterResources, loadResources, proxyNodes } from "../../src/runtime/mesh.ts";
 import { planWorkloads } from "../../src/runtime/plan.ts";
-import { gatewayIP, pilotIP } from "../../src/runtime/state.ts";
+import { pilotIP } from "../../src/runtime/state.ts";
 import { BOOKINFO } from "../registry/fixtures.ts";
 
 export const BLOCK = 42;
@@ -28,47 +23,10 @@ export function bookinfoState(root: string, apply: readonly string[]): void {
   const manifests = loadResources([`${BOOKINFO}platform/kube/bookinfo.yaml`]);
   const plan = planWorkloads(manifests, BLOCK);
   mkdirSync(home.cluster, { recursive: true });
-  const clusterKinds = new Set(["Service", "ServiceAccount", "Deployment.apps"]);
-  applyToConfigDir(home.cluster, [
-    ...manifests.filter((r) => clusterKinds.has(r.kind.id)),
-    ...plan.podResources,
-    ...gatewayResources(BLOCK),
-  ]);
+  applyToConfigDir(home.cluster, clusterResources(manifests, plan, BLOCK));
   const pilot = { host: pilotIP(BLOCK), port: 15010 };
-  const write = (name: string, b: object) =>
-    writeFileSync(join(home.run, `${name}.bootstrap.json`), JSON.stringify(b));
-  const labels = { app: "istio-ingressgateway", istio: "ingressgateway" };
-  write(
-    "istio-ingressgateway",
-    proxyBootstrap(
-      {
-        type: "router",
-        podIP: gatewayIP(BLOCK),
-        podName: GATEWAY_POD,
-        namespace: "istio-system",
-        labels,
-        serviceAccount: "istio-ingressgateway-service-account",
-        workloadName: "istio-ingressgateway",
-      },
-      pilot,
-    ),
-  );
-  for (const p of plan.pods) {
-    write(
-      `${workloadName(p, plan.pods)}-proxy`,
-      proxyBootstrap(
-        {
-          type: "sidecar",
-          podIP: p.podIP,
-          podName: p.name,
-          namespace: p.namespace,
-          labels: p.labels,
-          serviceAccount: p.serviceAccount,
-          workloadName: p.deployment,
-          appIP: p.appIP,
-        },
-        pilot,
-      ),
-    );
+  for (const [name, node] of proxyNodes(plan, BLOCK)) {
+    const file = join(home.run, `${name}.bootstrap.json`);
+    writeFileSync(file, JSON.stringify(proxyBootstrap(node, pilot)));
   }
 }

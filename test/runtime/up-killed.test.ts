@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { ISTIO_CORPUS, MAST_BIN } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
+import { alive, type Started, startProcess } from "../helpers/process.ts";
 
 const skip = existsSync(ISTIO_CORPUS) ? false : `Istio corpus not found at ${ISTIO_CORPUS}`;
 
@@ -30,15 +30,6 @@ spec:
         image: docker.io/istio/examples-bookinfo-details-v1:1.20.3
         ports: [{containerPort: 9080}]
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("mast up killed with SIGKILL", { skip }, () => {
   const home = mkdtempSync(join(tmpdir(), "mast-up-killed-"));

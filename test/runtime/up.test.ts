@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ISTIO_CORPUS, MAST_BIN } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
+import { alive, type Started, startProcess } from "../helpers/process.ts";
 
 const NET = `${ISTIO_CORPUS}samples/bookinfo/networking/`;
 const skip = existsSync(NET) ? false : `Istio corpus not found at ${ISTIO_CORPUS}`;
@@ -30,15 +30,6 @@ function mast(home: string, args: string[]): Promise<{ code: number; out: string
       resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
     );
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function pids(home: string): Map<string, number> {
