@@ -144,22 +144,17 @@ function printPod(out: string[], pod: Resource, name: string): void {
   out.push(ports.length > 0 ? `   Pod Ports: ${ports.join(", ")}` : "   Pod does not expose ports");
   const labels = pod.metadata.labels ?? {};
   const requirements = "https://istio.io/latest/docs/ops/deployment/application-requirements/";
-  if (
-    !labels["service.istio.io/canonical-name"] &&
-    !labels["app.kubernetes.io/name"] &&
-    !labels.app
-  )
+  // The labels Istio's telemetry names services and revisions by, in order of precedence.
+  const canonical = [
+    ["name", ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]],
+    ["revision", ["service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"]],
+  ] as const;
+  for (const [what, keys] of canonical) {
+    if (keys.some((k) => labels[k])) continue;
     out.push(
-      `Suggestion: add required service name label for Istio telemetry. See ${requirements}.`,
+      `Suggestion: add required service ${what} label for Istio telemetry. See ${requirements}.`,
     );
-  if (
-    !labels["service.istio.io/canonical-revision"] &&
-    !labels["app.kubernetes.io/version"] &&
-    !labels.version
-  )
-    out.push(
-      `Suggestion: add required service revision label for Istio telemetry. See ${requirements}.`,
-    );
+  }
 }
 
 /** istioctl's findProtocolForPort: unnamed ports are auto-detected. */
