@@ -127,6 +127,30 @@ test("request bodies: chunked when the length is unknown, Content-Length enforce
   client.close();
 });
 
+test("header values that would split the request are refused before anything is sent", async () => {
+  const srv = await rawServer((sock) => sock.write(ok("x")));
+  const client = new Http1Client("127.0.0.1", srv.port, { connectTimeoutMs: 1000 });
+  const h = new HeaderMap();
+  h.set("x-evil", "a\r\nGET /smuggled HTTP/1.1");
+  await assert.rejects(client.request(get("/x", { headers: h })), /invalid header/);
+  await assert.rejects(client.request(get("/x y")), /invalid request target/);
+  client.close();
+  assert.equal(srv.connections.length, 0);
+});
+
+test("text beyond Latin-1 goes out as its UTF-8 bytes, never truncated to a line break", async () => {
+  const srv = await rawServer((sock, rx) => {
+    if (rx.endsWith("\r\n\r\n")) sock.write(ok("x"));
+  });
+  const client = new Http1Client("127.0.0.1", srv.port, { connectTimeoutMs: 1000 });
+  const h = new HeaderMap();
+  h.set("x-name", "\u010aü");
+  await text((await client.request(get("/u", { headers: h }))).body);
+  client.close();
+  const raw = Buffer.from(srv.connections[0], "latin1");
+  assert.ok(raw.includes(Buffer.from("x-name: \u010aü\r\n", "utf8")));
+});
+
 test("a refused connection fails with the socket error", async () => {
   const srv = await rawServer(() => undefined);
   const port = srv.port;

@@ -6,7 +6,7 @@
 
 import { STATUS_CODES } from "node:http";
 import { type Duplex, Readable, Writable } from "node:stream";
-import type { HeaderMap } from "./headers.ts";
+import { type HeaderMap, wireValue } from "./headers.ts";
 import { ChunkedDecoder } from "./http1-chunked.ts";
 import {
   findHeadEnd,
@@ -20,7 +20,6 @@ import { type DownstreamInfo, HttpStream, type ResponseSink } from "./stream.ts"
 const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)(.*)$/i;
 const HIGH_BYTE = /[\x80-\xff]/;
 const HIGH_BYTES = /[\x80-\xff]/g;
-const BAD_VALUE = /[\0\r\n]/;
 // response framing is ours; these never pass from the response headers to the wire
 const FRAMING = new Set(["connection", "transfer-encoding", "keep-alive"]);
 
@@ -292,7 +291,7 @@ class Http1Connection {
   }
 
   write(data: string | Buffer): boolean {
-    return this.socket.write(data);
+    return typeof data === "string" ? this.socket.write(data, "latin1") : this.socket.write(data);
   }
 
   get out(): Duplex {
@@ -427,9 +426,10 @@ class Http1Response implements ResponseSink {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
     let length = false;
     for (const [k, v] of headers.entries()) {
-      if (k.charCodeAt(0) === 58 || FRAMING.has(k) || BAD_VALUE.test(v)) continue;
+      const w = k.charCodeAt(0) === 58 || FRAMING.has(k) ? undefined : wireValue(v);
+      if (w === undefined) continue;
       if (k === "content-length") length = true;
-      head += `${k}: ${v}\r\n`;
+      head += `${k}: ${w}\r\n`;
     }
     let chunked = false;
     if (!noBody && !length) {
@@ -497,7 +497,7 @@ class ResponseBody extends Writable {
     const out = this.conn.out;
     out.cork();
     if (this.pendingHead !== undefined) {
-      out.write(this.pendingHead);
+      out.write(this.pendingHead, "latin1");
       this.pendingHead = undefined;
     }
     let ok: boolean;
@@ -516,8 +516,10 @@ class ResponseBody extends Writable {
     this.pendingHead = undefined;
     if (this.chunked) {
       tail += "0\r\n";
-      for (const [k, v] of this.trailers?.entries() ?? [])
-        if (k.charCodeAt(0) !== 58 && !BAD_VALUE.test(v)) tail += `${k}: ${v}\r\n`;
+      for (const [k, v] of this.trailers?.entries() ?? []) {
+        const w = k.charCodeAt(0) === 58 ? undefined : wireValue(v);
+        if (w !== undefined) tail += `${k}: ${w}\r\n`;
+      }
       tail += "\r\n";
     }
     if (tail) this.conn.write(tail);

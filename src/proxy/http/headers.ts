@@ -16,6 +16,20 @@ export const HOP_BY_HOP = new Set([
   "proxy-authorization",
 ]);
 
+const LATIN1_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/;
+const CTL = /[^\t\x20-\x7e\x80-\uffff]/;
+
+/**
+ * A field value as HTTP/1 wire text, one char per byte (heads are written as Latin-1): text
+ * beyond Latin-1 as its UTF-8 bytes (which never hold a CR or LF), undefined when a control
+ * character would end or split the line.
+ */
+export function wireValue(v: string): string | undefined {
+  if (LATIN1_TEXT.test(v)) return v;
+  if (CTL.test(v)) return undefined;
+  return Buffer.from(v, "utf8").toString("latin1");
+}
+
 export class HeaderMap {
   private readonly list: [string, string][] = [];
 

@@ -7,7 +7,7 @@
 import net from "node:net";
 import { Readable } from "node:stream";
 import tls, { type ConnectionOptions } from "node:tls";
-import { HeaderMap } from "../http/headers.ts";
+import { HeaderMap, wireValue } from "../http/headers.ts";
 import { ChunkedDecoder } from "../http/http1-chunked.ts";
 import type { UpstreamRequest, UpstreamResponse } from "./upstream-types.ts";
 
@@ -17,6 +17,9 @@ const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n\0]*?)[ \t]*$/;
 // methods whose requests carry content: an absent body is sent as "content-length: 0" (undici's rule)
 const PAYLOAD_METHODS = new Set(["POST", "PUT", "PATCH", "QUERY"]);
 const MAX_HEAD = 64 * 1024;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// heads are written as Latin-1: a char above 0xff in a target would lose its high byte
+const BAD_TARGET = /[^\x21-\x7e\x80-\xff]/;
 const IDLE_MS = 60_000;
 
 export interface Http1ClientOptions {
@@ -28,6 +31,39 @@ export interface Http1ClientOptions {
 
 function codeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
+}
+
+interface RequestHead {
+  /** The head without its final CRLF, one char per byte. */
+  readonly text: string;
+  /** The Content-Length the request announces, -1 for none. */
+  readonly length: number;
+}
+
+/**
+ * The request head as written, or why it cannot be: anything that would let the head say
+ * something else than the request (a second request, another length) is refused before a byte
+ * goes out. The downstream codecs already refuse such input; this guards what filters and config
+ * add.
+ */
+function requestHead(req: UpstreamRequest): RequestHead | string {
+  if (!TOKEN.test(req.method)) return "invalid method";
+  if (BAD_TARGET.test(req.path)) return "invalid request target";
+  const authority = wireValue(req.authority);
+  if (authority === undefined) return "invalid authority";
+  let text = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  let length = -1;
+  for (const [k, v] of req.headers.entries()) {
+    if (k.charCodeAt(0) === 58 || k === "host") continue;
+    const w = wireValue(v);
+    if (!TOKEN.test(k) || w === undefined) return `invalid header ${JSON.stringify(k)}`;
+    if (k === "content-length") {
+      if (!/^\d{1,15}$/.test(v)) return "invalid content-length";
+      length = Number(v);
+    }
+    text += `${k}: ${w}\r\n`;
+  }
+  return { text, length };
 }
 
 /** The response body; the connection pushes into it and pauses the socket on backpressure. */
@@ -46,6 +82,7 @@ class ResponseBody extends Readable {
 class Exchange {
   readonly req: UpstreamRequest;
   readonly socket: net.Socket;
+  private readonly head: RequestHead;
   private readonly client: Http1Client;
   private readonly resolve: (r: UpstreamResponse) => void;
   private readonly reject: (e: Error) => void;
@@ -68,12 +105,14 @@ class Exchange {
     client: Http1Client,
     socket: net.Socket,
     req: UpstreamRequest,
+    head: RequestHead,
     resolve: (r: UpstreamResponse) => void,
     reject: (e: Error) => void,
   ) {
     this.client = client;
     this.socket = socket;
     this.req = req;
+    this.head = head;
     this.resolve = resolve;
     this.reject = reject;
     socket.on("data", this.onData);
@@ -87,13 +126,8 @@ class Exchange {
 
   private send(): void {
     const { req, socket } = this;
-    let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
-    let length = -1;
-    for (const [k, v] of req.headers.entries()) {
-      if (k.charCodeAt(0) === 58 || k === "host") continue;
-      if (k === "content-length") length = Number(v);
-      head += `${k}: ${v}\r\n`;
-    }
+    let head = this.head.text;
+    const length = this.head.length;
     const body = req.body;
     if (!body) {
       if (length < 0 && PAYLOAD_METHODS.has(req.method)) head += "content-length: 0\r\n";
@@ -290,7 +324,9 @@ export class Http1Client {
     return new Promise((resolve, reject) => {
       if (req.signal?.aborted) return reject(codeError("request aborted", "UND_ERR_ABORTED"));
       if (this.closed) return reject(codeError("upstream pool closed", "UND_ERR_DESTROYED"));
-      const start = (socket: net.Socket) => new Exchange(this, socket, req, resolve, reject);
+      const head = requestHead(req);
+      if (typeof head === "string") return reject(codeError(head, "EPROTO"));
+      const start = (socket: net.Socket) => new Exchange(this, socket, req, head, resolve, reject);
       const socket = this.idle.pop();
       if (socket) return start(socket);
       if (this.opts.maxConnections === undefined || this.open < this.opts.maxConnections) {
