@@ -273,7 +273,11 @@ export interface RouteAction {
   timeout?: string;
   idle_timeout?: string;
   retry_policy?: RetryPolicy;
-  request_mirror_policies?: { cluster?: string; runtime_fraction?: RuntimeFractionalPercent }[];
+  request_mirror_policies?: {
+    cluster?: string;
+    runtime_fraction?: RuntimeFractionalPercent;
+    disable_shadow_host_suffix_append?: boolean;
+  }[];
   hash_policy?: HashPolicy[];
   cors?: JsonObject;
   upgrade_configs?: { upgrade_type?: string; enabled?: boolean }[];

@@ -39,6 +39,29 @@ export interface Thresholds {
   readonly maxRetries: number;
 }
 
+/** common_http_protocol_options (or the deprecated cluster field): per-connection limits. */
+function connectionLimits(c: Cluster): {
+  maxRequestsPerConnection?: number;
+  idleTimeoutMs?: number;
+} {
+  const opts = c.typed_extension_protocol_options?.[HTTP_OPTIONS] as
+    | {
+        common_http_protocol_options?: {
+          max_requests_per_connection?: number;
+          idle_timeout?: string;
+        };
+      }
+    | undefined;
+  const common = opts?.common_http_protocol_options;
+  const idle = common?.idle_timeout;
+  return {
+    maxRequestsPerConnection:
+      common?.max_requests_per_connection ?? c.max_requests_per_connection ?? undefined,
+    // Envoy's default idle timeout is 1 h; 0 disables it
+    idleTimeoutMs: idle === undefined ? undefined : parseDurationMs(idle, 0) || 3_600_000 * 24,
+  };
+}
+
 function protocolOf(c: Cluster): UpstreamProtocol {
   const opts = c.typed_extension_protocol_options?.[HTTP_OPTIONS] as
     | Record<string, unknown>
@@ -70,6 +93,8 @@ export class UpstreamCluster {
   readonly hashing: boolean;
   initialized: boolean;
   activeRequests = 0;
+  /** Retries in flight, for the max_retries circuit breaker. */
+  activeRetries = 0;
   private readonly lb: LoadBalancer;
   private readonly originalDst: OriginalDstLb | undefined;
   private readonly h1 = new Map<string, Http1Pool>();
@@ -269,6 +294,7 @@ export class UpstreamCluster {
         maxConnections: this.thresholds.maxConnections,
         tls: this.tls,
         localAddress: this.sourceAddress(host.address),
+        ...connectionLimits(this.config),
       });
       this.h1.set(host.key, p);
     }
@@ -282,6 +308,7 @@ export class UpstreamCluster {
         connectTimeoutMs: this.connectTimeoutMs,
         tls: this.tls,
         localAddress: this.sourceAddress(host.address),
+        ...connectionLimits(this.config),
       });
       this.h2.set(host.key, p);
     }

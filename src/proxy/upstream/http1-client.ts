@@ -27,6 +27,9 @@ export interface Http1ClientOptions {
   readonly maxConnections?: number;
   readonly tls?: ConnectionOptions;
   readonly localAddress?: string;
+  /** common_http_protocol_options: a connection closes after this many requests / idle time. */
+  readonly maxRequestsPerConnection?: number;
+  readonly idleTimeoutMs?: number;
 }
 
 function codeError(message: string, code: string): Error {
@@ -313,6 +316,7 @@ export class Http1Client {
   private readonly waiting: (() => void)[] = [];
   private open = 0;
   private closed = false;
+  private readonly served = new WeakMap<net.Socket, number>();
 
   constructor(address: string, port: number, opts: Http1ClientOptions) {
     this.address = address;
@@ -375,7 +379,10 @@ export class Http1Client {
 
   /** A finished exchange hands its connection back: idle for the next request, or closed. */
   release(socket: net.Socket, reusable: boolean): void {
-    if (!reusable || this.closed || socket.destroyed) {
+    const served = (this.served.get(socket) ?? 0) + 1;
+    this.served.set(socket, served);
+    const spent = served >= (this.opts.maxRequestsPerConnection || Number.POSITIVE_INFINITY);
+    if (!reusable || spent || this.closed || socket.destroyed) {
       socket.destroy();
       return;
     }
@@ -385,7 +392,7 @@ export class Http1Client {
       waiter();
       return;
     }
-    socket.setTimeout(IDLE_MS);
+    socket.setTimeout(this.opts.idleTimeoutMs ?? IDLE_MS);
     this.idle.push(socket);
   }
 

@@ -13,6 +13,8 @@ export interface Http1PoolOptions {
   readonly tls?: ConnectionOptions;
   /** Source address of upstream connections (upstream_bind_config). */
   readonly localAddress?: string;
+  readonly maxRequestsPerConnection?: number;
+  readonly idleTimeoutMs?: number;
 }
 
 export class Http1Pool {

@@ -12,6 +12,8 @@ export interface Http2PoolOptions {
   readonly tls?: ConnectionOptions;
   /** Source address of upstream connections (upstream_bind_config). */
   readonly localAddress?: string;
+  readonly maxRequestsPerConnection?: number;
+  readonly idleTimeoutMs?: number;
 }
 
 /** Response headers or trailers without pseudo-headers (node:http2 gives an object). */
@@ -29,6 +31,8 @@ function fromHttp2Headers(h: http2.IncomingHttpHeaders): HeaderMap {
 
 export class Http2Pool {
   private session: http2.ClientHttp2Session | undefined;
+  /** Streams opened on the current session, for max_requests_per_connection. */
+  private streams = 0;
   private readonly origin: string;
   private readonly opts: Http2PoolOptions;
 
@@ -50,6 +54,9 @@ export class Http2Pool {
       };
       const session = http2.connect(this.origin, options);
       this.session = session;
+      this.streams = 0;
+      if (this.opts.idleTimeoutMs)
+        session.setTimeout(this.opts.idleTimeoutMs, () => session.close());
       const timer = setTimeout(() => {
         session.destroy();
         reject(new UpstreamError("UF", "connection timeout", "connect timeout"));
@@ -100,6 +107,11 @@ export class Http2Pool {
     stream.on("error", (e: Error) => {
       failure ??= e;
     });
+    if (++this.streams >= (this.opts.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY)) {
+      // the session finishes its streams and the next request opens a new one
+      this.session = undefined;
+      session.close();
+    }
     if (req.body) req.body.pipe(stream);
     // The stream itself is the response body: no PassThrough copy per chunk. Trailers (gRPC
     // status) arrive before 'end'; the promise settles on end or close, whichever comes first.
@@ -129,7 +141,15 @@ export class Http2Pool {
         const code = stream.rstCode;
         if (failure) reject(new UpstreamError("UC", "connection termination", failure.message));
         else if (code && code !== http2.constants.NGHTTP2_NO_ERROR)
-          reject(new UpstreamError("UR", "remote reset", `stream reset ${code}`));
+          reject(
+            new UpstreamError(
+              "UR",
+              code === http2.constants.NGHTTP2_REFUSED_STREAM
+                ? "remote refused stream reset"
+                : "remote reset",
+              `stream reset ${code}`,
+            ),
+          );
         else reject(new UpstreamError("UC", "connection termination", "stream closed"));
       });
     });

@@ -1,9 +1,12 @@
 // envoy.filters.http.router: the terminal HTTP filter. Picks the cluster (single, weighted or from
-// a header), applies rewrites and header ops, enforces circuit breakers and the route timeout,
-// retries what is safe to retry, forwards over the cluster's pool and streams the response back.
+// a header), applies rewrites and header ops, enforces circuit breakers (max_requests, pending,
+// max_retries) and the route timeout, retries as the retry policy says (per-try timeout, jittered
+// back-off, previous hosts, bodies replayed from a bounded buffer), mirrors, forwards over the
+// cluster's pool and streams the response back.
 
+import type { Readable } from "node:stream";
 import { TYPE_URL } from "../../../envoy/index.ts";
-import type { RetryPolicy, RouteAction, WeightedCluster } from "../../config-types.ts";
+import type { RouteAction, WeightedCluster } from "../../config-types.ts";
 import { parseDurationMs } from "../../duration.ts";
 import { applyHeaderOps, HeaderMap } from "../../http/headers.ts";
 import { pump } from "../../http/pump.ts";
@@ -14,8 +17,11 @@ import type { ClusterManager } from "../../upstream/cluster-manager.ts";
 import type { Host } from "../../upstream/endpoints.ts";
 import { classifyUpstreamError, resetBody, UpstreamError } from "../../upstream/errors.ts";
 import type { UpstreamRequest, UpstreamResponse } from "../../upstream/upstream-types.ts";
+import { BufferedBody } from "./buffered-body.ts";
 import type { HttpFilterFactory } from "./filter.ts";
 import { requestHash } from "./hash-policy.ts";
+import { mirrorRequest } from "./request-mirror.ts";
+import { RETRY_HEADERS, RetryState } from "./retry-state.ts";
 
 /** The router has no config of its own worth keeping; it is recognized by type URL. */
 export const routerFilter: HttpFilterFactory = {
@@ -56,25 +62,30 @@ function rewritePath(s: HttpStream, action: RouteAction, matchedPrefix: string |
   }
 }
 
-function retryable(
-  policy: RetryPolicy | undefined,
-  status: number | undefined,
-  err: UpstreamError | undefined,
-): boolean {
-  if (!policy) return false;
-  const on = new Set((policy.retry_on ?? "").split(",").map((x) => x.trim()));
-  if (err) {
-    if (on.has("connect-failure") && err.flag === "UF") return true;
-    if ((on.has("reset") || on.has("5xx") || on.has("gateway-error")) && !err.headersSent)
-      return true;
-    return false;
-  }
-  if (status === undefined) return false;
-  if (on.has("5xx") && status >= 500) return true;
-  if (on.has("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
-  if (on.has("retriable-status-codes") && policy.retriable_status_codes?.includes(status))
-    return true;
-  return false;
+/** Envoy's default when neither the route nor the listener sets a buffer limit: 1 MiB. */
+const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+
+interface Attempts {
+  readonly timeoutMs: number;
+  readonly retry: RetryState | undefined;
+  readonly body: BufferedBody | undefined;
+  readonly hash: number | undefined;
+}
+
+/** Waits out a retry back-off, cut short when the request is aborted (timeout, downstream gone). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 export class Router {
@@ -123,44 +134,70 @@ export class Router {
       );
     }
     const timeoutMs = parseDurationMs(action.timeout, 15_000);
-    const policy = action.retry_policy ?? s.route?.vhost.vhost.retry_policy;
-    // a streamed body cannot be replayed, so only body-less requests are retried
-    const maxRetries = s.body === null && policy ? (policy.num_retries ?? 1) : 0;
-    this.mirror(s, action);
+    const vhost = s.route?.vhost.vhost;
+    const policy = action.retry_policy ?? vhost?.retry_policy;
+    const retry = policy ? new RetryState(policy, s.headers) : undefined;
+    for (const h of RETRY_HEADERS) s.headers.remove(h);
+    const copies = (retry?.maxRetries ?? 0) > 0 || !!action.request_mirror_policies?.length;
+    const limit =
+      s.route?.route.per_request_buffer_limit_bytes ??
+      vhost?.per_request_buffer_limit_bytes ??
+      DEFAULT_BUFFER_LIMIT;
+    const body = s.body && copies ? new BufferedBody(s.body, limit) : undefined;
+    mirrorRequest(s, action, this.clusters, body, timeoutMs);
     const hash =
       cluster.hashing && action.hash_policy ? requestHash(s, action.hash_policy) : undefined;
-    await this.attempts(s, cluster, timeoutMs, policy, maxRetries, hash);
+    await this.attempts(s, cluster, { timeoutMs, retry, body, hash });
   }
 
-  private async attempts(
-    s: HttpStream,
-    cluster: UpstreamCluster,
-    timeoutMs: number,
-    policy: RetryPolicy | undefined,
-    maxRetries: number,
-    hash: number | undefined,
-  ): Promise<void> {
-    cluster.stat("upstream_rq_total").inc();
-    if (cluster.activeRequests >= cluster.thresholds.maxRequests) {
-      cluster.stat("upstream_rq_pending_overflow").inc();
-      return s.localReply({
-        status: 503,
-        body: resetBody("overflow"),
-        flag: "UO",
-        details: "upstream_reset_before_response_started{overflow}",
-      });
+  /** Circuit breakers before the first attempt: max_requests, then HTTP/1 pending requests. */
+  private overflow(cluster: UpstreamCluster, s: HttpStream): boolean {
+    const t = cluster.thresholds;
+    let over = cluster.activeRequests >= t.maxRequests;
+    // an HTTP/1 request beyond max_connections waits for a connection: it is pending
+    const waiting = cluster.activeRequests - t.maxConnections;
+    if (!over && waiting >= 0 && !this.isHttp2(cluster, s)) {
+      cluster.stat("upstream_cx_overflow").inc();
+      over = waiting >= t.maxPendingRequests;
     }
+    if (!over) return false;
+    cluster.stat("upstream_rq_pending_overflow").inc();
+    const headers = new HeaderMap();
+    headers.set("x-envoy-overloaded", "true");
+    s.localReply({
+      status: 503,
+      body: resetBody("overflow"),
+      headers,
+      flag: "UO",
+      details: "upstream_reset_before_response_started{overflow}",
+    });
+    return true;
+  }
+
+  private async attempts(s: HttpStream, cluster: UpstreamCluster, a: Attempts): Promise<void> {
+    cluster.stat("upstream_rq_total").inc();
+    if (this.overflow(cluster, s)) return;
     const timer =
-      timeoutMs > 0
+      a.timeoutMs > 0
         ? setTimeout(
             () => s.abort.abort(new UpstreamError("UT", "timeout", "upstream request timeout")),
-            timeoutMs,
+            a.timeoutMs,
           )
         : undefined;
     cluster.activeRequests++;
+    const tried = new Set<string>();
+    const retry = a.retry;
+    let retries = 0;
+    let holdsRetry = false;
     try {
-      for (let attempt = 0; ; attempt++) {
-        const host = cluster.pick({ hash, downstream: s.downstream, headers: s.headers });
+      for (let attempt = 1; ; attempt++) {
+        const host = cluster.pick({
+          hash: a.hash,
+          avoid: tried,
+          maxAttempts: retry?.hostSelectionAttempts,
+          downstream: s.downstream,
+          headers: s.headers,
+        });
         if (!host)
           return s.localReply({
             status: 503,
@@ -168,16 +205,22 @@ export class Router {
             flag: "UH",
             details: "no_healthy_upstream",
           });
+        tried.add(host.key);
         s.upstreamHost = host.key;
         if (s.route?.vhost.vhost.include_request_attempt_count)
-          s.headers.set("x-envoy-attempt-count", String(attempt + 1));
+          s.headers.set("x-envoy-attempt-count", String(attempt));
+        const perTry = retry?.perTryTimeoutMs ? new AbortController() : undefined;
+        const perTryTimer = perTry
+          ? setTimeout(() => perTry.abort(), retry!.perTryTimeoutMs)
+          : undefined;
+        const signal = perTry ? AbortSignal.any([s.abort.signal, perTry.signal]) : s.abort.signal;
         let res: UpstreamResponse | undefined;
         let err: UpstreamError | undefined;
         const t0 = performance.now();
         host.activeRequests++;
         host.totalRequests++;
         try {
-          res = await this.send(s, cluster, host);
+          res = await this.send(s, cluster, host, a.body ? a.body.attempt() : s.body, signal);
         } catch (e) {
           err =
             s.abort.signal.aborted && s.abort.signal.reason instanceof UpstreamError
@@ -185,14 +228,12 @@ export class Router {
               : classifyUpstreamError(e);
         } finally {
           host.activeRequests--;
+          clearTimeout(perTryTimer);
+          if (holdsRetry) cluster.activeRetries--;
+          holdsRetry = false;
         }
-        cluster.outlier?.report(
-          host,
-          res
-            ? { status: res.status }
-            : { local: err?.flag === "UT" ? "timeout" : "connect-failed" },
-        );
-        if (res) cluster.outlier?.report(host, { local: "success" });
+        const perTryTimedOut = !!perTry?.signal.aborted && !s.abort.signal.aborted;
+        if (perTryTimedOut) cluster.stat("upstream_rq_per_try_timeout").inc();
         if (err?.flag === "UT" || s.downstreamClosed) {
           if (err?.flag === "UT") cluster.stat("upstream_rq_timeout").inc();
           return s.localReply({
@@ -202,15 +243,34 @@ export class Router {
             details: "upstream_response_timeout",
           });
         }
-        const canRetry = attempt < maxRetries && retryable(policy, res?.status, err);
-        if (canRetry) {
-          cluster.stat("upstream_rq_retry").inc();
+        cluster.outlier?.report(
+          host,
+          res ? { status: res.status } : { local: perTryTimedOut ? "timeout" : "connect-failed" },
+        );
+        if (res) cluster.outlier?.report(host, { local: "success" });
+        const retriable = res
+          ? retry?.retriableResponse(res.status, res.headers)
+          : !err!.headersSent && retry?.retriableFailure(err!, perTryTimedOut);
+        if (retriable && this.mayRetry(s, cluster, retries, a)) {
           res?.body.resume();
+          retries++;
+          cluster.activeRetries++;
+          holdsRetry = true;
+          cluster.stat("upstream_rq_retry").inc();
+          cluster.stat("upstream_rq_retry_backoff_exponential").inc();
+          await sleep(retry!.backoffMs(), s.abort.signal);
           continue;
         }
         if (err) {
           if (err.flag === "UF") cluster.stat("upstream_cx_connect_fail").inc();
-          if (attempt > 0 && attempt >= maxRetries) s.flags.add("URX");
+          if (perTryTimedOut) {
+            return s.localReply({
+              status: 504,
+              body: "upstream request timeout",
+              flag: "UT",
+              details: "upstream_per_try_timeout",
+            });
+          }
           return s.localReply({
             status: 503,
             body: resetBody(err.reason),
@@ -218,33 +278,63 @@ export class Router {
             details: `upstream_reset_before_response_started{${err.reason}}`,
           });
         }
-        if (attempt > 0 && retryable(policy, res!.status, undefined)) s.flags.add("URX");
+        if (retries > 0 && !retriable) cluster.stat("upstream_rq_retry_success").inc();
+        if (s.route?.vhost.vhost.include_attempt_count_in_response)
+          res!.headers.set("x-envoy-attempt-count", String(attempt));
         await this.respond(s, cluster, res!, performance.now() - t0);
         return;
       }
     } finally {
+      if (holdsRetry) cluster.activeRetries--;
       cluster.activeRequests--;
       if (timer) clearTimeout(timer);
     }
   }
 
-  private send(s: HttpStream, cluster: UpstreamCluster, host: Host): Promise<UpstreamResponse> {
+  /** A retriable result is retried unless retries are used up, the body is gone, or max_retries. */
+  private mayRetry(s: HttpStream, cluster: UpstreamCluster, retries: number, a: Attempts): boolean {
+    if (retries >= a.retry!.maxRetries) {
+      cluster.stat("upstream_rq_retry_limit_exceeded").inc();
+      s.flags.add("URX");
+      return false;
+    }
+    if (a.body && !a.body.replayable) return false;
+    if (cluster.activeRetries >= cluster.thresholds.maxRetries) {
+      cluster.stat("upstream_rq_retry_overflow").inc();
+      s.flags.add("UO");
+      return false;
+    }
+    return true;
+  }
+
+  private isHttp2(cluster: UpstreamCluster, s: HttpStream): boolean {
+    return (
+      cluster.protocol === "http2" || (cluster.protocol === "downstream" && s.protocol === "HTTP/2")
+    );
+  }
+
+  private send(
+    s: HttpStream,
+    cluster: UpstreamCluster,
+    host: Host,
+    body: Readable | null,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     const headers = s.headers.clone();
     headers.stripHopByHop();
     if (s.headers.joined("te")?.toLowerCase().includes("trailers")) headers.set("te", "trailers");
-    const h2 =
-      cluster.protocol === "http2" ||
-      (cluster.protocol === "downstream" && s.protocol === "HTTP/2");
     const req: UpstreamRequest = {
       method: s.method,
       path: s.path + s.fragment,
       authority: s.authority,
       scheme: cluster.tls ? "https" : "http",
       headers,
-      body: s.body,
-      signal: s.abort.signal,
+      body,
+      signal,
     };
-    return h2 ? cluster.http2(host).request(req) : cluster.http1(host).request(req);
+    return this.isHttp2(cluster, s)
+      ? cluster.http2(host).request(req)
+      : cluster.http1(host).request(req);
   }
 
   private async respond(
@@ -274,30 +364,6 @@ export class Router {
     } catch {
       s.flags.add(s.downstreamClosed ? "DC" : "UC");
       s.sink.reset();
-    }
-  }
-
-  /** Shadows body-less requests to mirror clusters, Host suffixed "-shadow"; answers are dropped. */
-  private mirror(s: HttpStream, action: RouteAction): void {
-    if (s.body !== null) return;
-    for (const m of action.request_mirror_policies ?? []) {
-      const c = m.cluster ? this.clusters.get(m.cluster) : undefined;
-      const host = c?.pick();
-      if (!c || !host) continue;
-      const headers = new HeaderMap();
-      for (const [k, v] of s.headers.entries()) headers.add(k, v);
-      headers.stripHopByHop();
-      const authority = s.authority.replace(/^([^:]*)/, "$1-shadow");
-      const req: UpstreamRequest = {
-        method: s.method,
-        path: s.path,
-        authority,
-        scheme: "http",
-        headers,
-        body: null,
-      };
-      const p = c.protocol === "http2" ? c.http2(host).request(req) : c.http1(host).request(req);
-      p.then((r) => r.body.resume()).catch(() => undefined);
     }
   }
 }
