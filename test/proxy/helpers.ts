@@ -13,6 +13,8 @@ export interface Seen {
   headers: http.IncomingHttpHeaders;
   rawHeaders: string[];
   body: Buffer;
+  /** Which of the server's connections (numbered from 1) the request came on. */
+  connection: number;
 }
 
 export interface Backend {
@@ -27,6 +29,8 @@ export async function startBackend(
   handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void,
 ): Promise<Backend> {
   const seen: Seen[] = [];
+  const connections = new WeakMap<object, number>();
+  let connectionCount = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -38,12 +42,14 @@ export async function startBackend(
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body,
+        connection: connections.get(req.socket) ?? 0,
       });
       if (handler) return handler(req, res, body);
       res.setHeader("x-backend", name);
       res.end(`${name} ${req.method} ${req.url}`);
     });
   });
+  server.on("connection", (socket) => connections.set(socket, ++connectionCount));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as AddressInfo).port,
