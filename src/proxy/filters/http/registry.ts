@@ -5,9 +5,12 @@ import { corsFilter } from "./cors.ts";
 import { faultFilter } from "./fault.ts";
 import type { HttpFilterFactory } from "./filter.ts";
 import { jwtAuthnFilter } from "./jwt-authn.ts";
+import { localRateLimitFilter } from "./local-ratelimit.ts";
 import { rbacFilter } from "./rbac.ts";
 import { routerFilter } from "./router.ts";
 
 export const HTTP_FILTERS: ReadonlyMap<string, HttpFilterFactory> = new Map(
-  [routerFilter, faultFilter, corsFilter, rbacFilter, jwtAuthnFilter].map((f) => [f.typeUrl, f]),
+  [routerFilter, faultFilter, corsFilter, rbacFilter, jwtAuthnFilter, localRateLimitFilter].map(
+    (f) => [f.typeUrl, f],
+  ),
 );

@@ -20,6 +20,7 @@ import type { ClusterManager } from "../../upstream/cluster-manager.ts";
 import type { HttpFilter } from "../http/filter.ts";
 import { HTTP_FILTERS } from "../http/registry.ts";
 import { Router } from "../http/router.ts";
+import { unwrapTypedStruct } from "../http/typed-struct.ts";
 import { processStream } from "./hcm-stream.ts";
 import { proxyUpgrade } from "./hcm-upgrade.ts";
 
@@ -90,8 +91,9 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
   const httpFilters = (c.http_filters as NamedTyped[] | undefined) ?? [];
   const filters: HttpFilter[] = [];
   httpFilters.forEach((f, i) => {
-    const type = f.typed_config?.["@type"] ?? "";
     const fp = `${path}.http_filters[${i}]`;
+    const tc = f.typed_config && unwrapTypedStruct(f.typed_config, `${fp}.typed_config`);
+    const type = tc?.["@type"] ?? "";
     const factory = HTTP_FILTERS.get(type);
     if (!factory) {
       if (f.is_optional) return;
@@ -101,7 +103,7 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
     }
     if (f.disabled) return;
     filters.push(
-      factory.create(f.name ?? "", f.typed_config!, `${fp}.typed_config`, {
+      factory.create(f.name ?? "", tc!, `${fp}.typed_config`, {
         stats: ctx.stats,
         clusters: ctx.clusters,
         statPrefix,
