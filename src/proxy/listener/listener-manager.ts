@@ -6,7 +6,7 @@
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
-import { listenerScope } from "../../telemetry/stats.ts";
+import { listenerScope, ScopedStats } from "../../telemetry/stats.ts";
 import type { Listener } from "../config-types.ts";
 import type { ProxyDeps } from "../deps.ts";
 import { httpInspectorDone, inspectHttp } from "../filters/listener/http-inspector.ts";
@@ -37,6 +37,7 @@ export class ActiveListener {
   private readonly manager: ListenerManager;
   readonly lastUpdated = new Date();
   versionInfo: string | undefined;
+  private scoped: ScopedStats | undefined;
 
   constructor(compiled: CompiledListener, manager: ListenerManager) {
     this.compiled = compiled;
@@ -71,14 +72,22 @@ export class ActiveListener {
   }
 
   private stat(s: string) {
-    const a = this.boundAddress();
-    return this.manager.deps.stats.counter(listenerScope(`${a.address}_${a.port}`), s);
+    // the scope is built once: the bound address is fixed once listening, and asking the server
+    // for it is a getsockname per accepted connection
+    if (!this.scoped) {
+      const a = this.boundAddress();
+      this.scoped = new ScopedStats(
+        this.manager.deps.stats,
+        listenerScope(`${a.address}_${a.port}`),
+      );
+    }
+    return this.scoped.counter(s);
   }
 
   accept(socket: net.Socket): void {
     socket.on("error", () => undefined);
-    // small header/body writes must not wait for delayed ACKs (Nagle)
-    socket.setNoDelay(true);
+    // Nagle is off through the server's noDelay option (small writes must not wait for delayed
+    // ACKs): no setsockopt per connection here
     this.stat("downstream_cx_total").inc();
     const c = this.compiled;
     const dst = c.restoreOriginalDst ? originalDst(socket) : undefined;
