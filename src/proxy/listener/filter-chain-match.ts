@@ -110,19 +110,29 @@ export function selectFilterChain(
   def: FilterChain | undefined,
   facts: ConnectionFacts,
 ): FilterChain | undefined {
-  let candidates = [...chains];
+  // Runs per accepted connection: a criterion no candidate names costs no allocation.
+  let candidates = chains;
+  const scored: (number | undefined)[] = [];
   for (const score of CRITERIA) {
     let best = -1;
-    const scored = candidates.map((c) => {
-      const s = score(c, facts);
-      if (s !== undefined && s > best) best = s;
-      return s;
-    });
-    const specific = candidates.filter(
-      (_, i) => scored[i] !== undefined && scored[i] === best && best >= 0,
-    );
-    candidates = specific.length ? specific : candidates.filter((_, i) => scored[i] === undefined);
-    if (candidates.length === 0) return def;
+    let named = false;
+    for (let i = 0; i < candidates.length; i++) {
+      const s = score(candidates[i], facts);
+      scored[i] = s;
+      if (s === undefined) continue;
+      named = true;
+      if (s > best) best = s;
+    }
+    if (!named) continue;
+    const next: FilterChain[] = [];
+    // the most specific matching chains, else those that do not name this criterion
+    if (best >= 0)
+      for (let i = 0; i < candidates.length; i++) if (scored[i] === best) next.push(candidates[i]);
+    if (next.length === 0)
+      for (let i = 0; i < candidates.length; i++)
+        if (scored[i] === undefined) next.push(candidates[i]);
+    if (next.length === 0) return def;
+    candidates = next;
   }
   return candidates[0] ?? def;
 }

@@ -10,7 +10,7 @@ export function peek(
   timeoutMs: number,
 ): Promise<Buffer> {
   return new Promise((resolve) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let done = false;
     const finish = () => {
       if (done) return;
@@ -24,7 +24,7 @@ export function peek(
       resolve(buf);
     };
     const onData = (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
+      buf = buf.length ? Buffer.concat([buf, c]) : c;
       if (enough(buf)) finish();
     };
     const timer = setTimeout(finish, timeoutMs);
