@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultMeshConfig } from "../../src/api/mesh-config.ts";
 import { TYPE_URL } from "../../src/envoy/index.ts";
+import { applicablePolicies } from "../../src/model/policies.ts";
 import { proxyFromNode } from "../../src/model/proxy.ts";
 import { PushContext } from "../../src/model/push-context.ts";
 import { generate } from "../../src/xds/generators/index.ts";
@@ -113,5 +114,19 @@ describe("security filters in generated listeners", () => {
       "UNESCAPE_AND_FORWARD",
     );
     assert.equal(hcm("NONE").normalize_path, false);
+  });
+
+  it("applies a targetRef policy to the Gateway it names, and to nothing else", () => {
+    const policies = resourcesFromText(CONFIG, "c.yaml").filter(
+      (r) => r.kind.kind === "AuthorizationPolicy",
+    );
+    const names = (ns: string, labels: Record<string, string>) => {
+      const p = applicablePolicies(policies, ns, labels, "istio-system");
+      return [...p.root, ...p.namespace, ...p.workload].map((r) => r.metadata.name);
+    };
+    assert.deepEqual(names("default", { app: "web" }), ["allow-get"]);
+    const gw = { "gateway.networking.k8s.io/gateway-name": "gw" };
+    assert.deepEqual(names("default", gw), ["allow-get", "for-a-gateway"]);
+    assert.deepEqual(names("other", gw), []);
   });
 });

@@ -55,7 +55,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
       }
       if (mode === "PASSTHROUGH") {
         needsTlsInspector = true;
-        chains.push(...passthroughChains(proxy, push, gw, server));
+        chains.push(...withNetworkRbac(passthroughChains(proxy, push, gw, server), sec.tcp));
         continue;
       }
       if (mode === "AUTO_PASSTHROUGH") {
@@ -92,7 +92,7 @@ export function buildGatewayListeners(proxy: MeshProxy, push: PushContext): Json
         });
         continue;
       }
-      chains.push(...tcpChains(proxy, push, gw, server));
+      chains.push(...withNetworkRbac(tcpChains(proxy, push, gw, server), sec.tcp));
     }
     const listener: Json = {
       name: `0.0.0.0_${port}`,
@@ -175,6 +175,11 @@ function sanMatch(sans: readonly string[] | undefined): Json {
   return {
     match_typed_subject_alt_names: sans.map((s) => ({ san_type: "DNS", matcher: { exact: s } })),
   };
+}
+
+/** TCP and passthrough servers are authorized at L4, before tcp_proxy. */
+function withNetworkRbac(chains: Json[], rbac: readonly Json[]): Json[] {
+  return chains.map((c) => ({ ...c, filters: [...rbac, ...(c.filters as Json[])] }));
 }
 
 function passthroughChains(

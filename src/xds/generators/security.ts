@@ -1,7 +1,7 @@
 // The security filters of one workload's server side: jwt_authn (RequestAuthentication) then
 // the authorization filters (AuthorizationPolicy) for HTTP chains, and the network RBAC filters
-// for TCP chains. Policies aimed with targetRef(s) are for gateways/waypoints named by them, not
-// for sidecars selected by labels, so they are left out here.
+// for TCP chains, from the policies that apply to the workload (selector, namespace, root
+// namespace, or a targetRef naming its gateway).
 
 import type { AuthorizationPolicy, RequestAuthentication } from "../../api/types/index.ts";
 import { KIND } from "../../api/types/index.ts";
@@ -23,10 +23,7 @@ export interface WorkloadSecurity {
 
 function selected<T>(proxy: MeshProxy, push: PushContext, kindId: string): T[] {
   const p = push.policiesFor(kindId, proxy);
-  return [...p.root, ...p.namespace, ...p.workload].filter((r) => {
-    const spec = r.spec as { targetRef?: unknown; targetRefs?: unknown[] };
-    return !spec.targetRef && !spec.targetRefs?.length;
-  }) as T[];
+  return [...p.root, ...p.namespace, ...p.workload] as T[];
 }
 
 export function authzContext(push: PushContext): AuthzContext {
