@@ -11,7 +11,7 @@ import { readInputs } from "../config/read.ts";
 import { compareResources } from "../config/store.ts";
 import { applyToConfigDir, deleteFromConfigDir, readConfigDir } from "../runtime/config-dir.ts";
 import { ensureHome, mastHome } from "../runtime/home.ts";
-import { applyChanges } from "../runtime/live.ts";
+import { configChanges } from "../runtime/live.ts";
 import { UsageError } from "./usage.ts";
 import { formatProxyChanges } from "./xds-diff.ts";
 
@@ -81,7 +81,7 @@ export function registerConfig(program: Command): void {
           const verb = current.has(key) ? "configured" : "created";
           process.stdout.write(`${display(r)} ${verb} (dry run)\n`);
         }
-        process.stdout.write(`\n${formatProxyChanges(applyChanges(home, resources))}`);
+        process.stdout.write(`\n${formatProxyChanges(configChanges(home, { apply: resources }))}`);
         return;
       }
       const outcomes = applyToConfigDir(home.config, resources);
@@ -95,50 +95,70 @@ export function registerConfig(program: Command): void {
     .description("delete config from the local mesh: -f <files> or <kind> <name>")
     .option("-f, --filename <path>", "file, directory or - for stdin (repeatable)", collect, [])
     .option("-n, --namespace <ns>", "namespace", undefined)
+    .option(
+      "--dry-run",
+      "show which proxies would change and how (an xDS diff); nothing is deleted",
+    )
     .argument("[kind]", "kind, such as virtualservice or vs")
     .argument("[names...]", "names of the objects to delete")
-    .action((kindName: string | undefined, names: string[], flags: FileFlags) => {
-      const home = ensureHome(mastHome());
-      const targets: { kindId: string; namespace?: string; name: string; label: string }[] = [];
-      if (flags.filename.length > 0) {
-        const { resources, errors } = loadValid(flags);
-        if (errors.length > 0) {
-          for (const d of errors) process.stderr.write(`${formatDiagnostic(d)}\n`);
-          process.exitCode = 1;
+    .action(
+      (kindName: string | undefined, names: string[], flags: FileFlags & { dryRun?: boolean }) => {
+        const home = ensureHome(mastHome());
+        const targets: { kindId: string; namespace?: string; name: string; label: string }[] = [];
+        if (flags.filename.length > 0) {
+          const { resources, errors } = loadValid(flags);
+          if (errors.length > 0) {
+            for (const d of errors) process.stderr.write(`${formatDiagnostic(d)}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          for (const r of resources) {
+            const { kind, metadata } = r;
+            targets.push({
+              kindId: kind.id,
+              namespace: metadata.namespace,
+              name: metadata.name,
+              label: display(r),
+            });
+          }
+        } else {
+          if (!kindName || names.length === 0)
+            throw new UsageError("delete: give -f <file> or <kind> <name>...");
+          const kind = lookupKind(kindName);
+          if (!kind) throw new UsageError(`delete: unknown kind "${kindName}"`);
+          const namespace = kind.namespaced ? (flags.namespace ?? "default") : undefined;
+          for (const name of names) {
+            targets.push({
+              kindId: kind.id,
+              namespace,
+              name,
+              label: `${kind.kind.toLowerCase()}.${kind.group || "v1"}/${name}`,
+            });
+          }
+        }
+        if (flags.dryRun) {
+          const current = readConfigDir(home.config);
+          const keys = targets.map((t) => resourceKey(t.kindId, t.namespace, t.name));
+          targets.forEach((t, i) => {
+            if (current.has(keys[i]!)) process.stdout.write(`${t.label} deleted (dry run)\n`);
+            else {
+              process.stderr.write(`Error: ${t.label} not found\n`);
+              process.exitCode = 1;
+            }
+          });
+          const remove = keys.filter((k) => current.has(k));
+          process.stdout.write(`\n${formatProxyChanges(configChanges(home, { remove }))}`);
           return;
         }
-        for (const r of resources) {
-          const { kind, metadata } = r;
-          targets.push({
-            kindId: kind.id,
-            namespace: metadata.namespace,
-            name: metadata.name,
-            label: display(r),
-          });
+        for (const t of targets) {
+          if (deleteFromConfigDir(home.config, t)) process.stdout.write(`${t.label} deleted\n`);
+          else {
+            process.stderr.write(`Error: ${t.label} not found\n`);
+            process.exitCode = 1;
+          }
         }
-      } else {
-        if (!kindName || names.length === 0)
-          throw new UsageError("delete: give -f <file> or <kind> <name>...");
-        const kind = lookupKind(kindName);
-        if (!kind) throw new UsageError(`delete: unknown kind "${kindName}"`);
-        const namespace = kind.namespaced ? (flags.namespace ?? "default") : undefined;
-        for (const name of names) {
-          targets.push({
-            kindId: kind.id,
-            namespace,
-            name,
-            label: `${kind.kind.toLowerCase()}.${kind.group || "v1"}/${name}`,
-          });
-        }
-      }
-      for (const t of targets) {
-        if (deleteFromConfigDir(home.config, t)) process.stdout.write(`${t.label} deleted\n`);
-        else {
-          process.stderr.write(`Error: ${t.label} not found\n`);
-          process.exitCode = 1;
-        }
-      }
-    });
+      },
+    );
 
   program
     .command("get")

@@ -112,11 +112,15 @@ export interface ProxyChanges {
   readonly changes: readonly ResourceChange[];
 }
 
-/** What applying `resources` over the live config would change in each proxy's xDS. */
-export function applyChanges(home: MastHome, resources: readonly Resource[]): ProxyChanges[] {
+/** What applying or deleting objects (by key) would change in each proxy's xDS. */
+export function configChanges(
+  home: MastHome,
+  change: { readonly apply?: readonly Resource[]; readonly remove?: readonly string[] },
+): ProxyChanges[] {
   const current = liveResources(home);
   const next = new Map(current);
-  for (const r of resources) next.set(keyOf(r), r);
+  for (const r of change.apply ?? []) next.set(keyOf(r), r);
+  for (const key of change.remove ?? []) next.delete(key);
   const before = pushContextOf(current.values());
   const after = pushContextOf(next.values());
   return localProxies(home).map((p) => ({

@@ -1,5 +1,6 @@
-// `mast apply --dry-run`: over a Bookinfo state directory (as `mast up` leaves it), the real CLI
-// prints which proxies' xDS the corpus YAML would change and how, and persists nothing.
+// `mast apply --dry-run` and `mast delete --dry-run`: over a Bookinfo state directory (as
+// `mast up` leaves it), the real CLI prints which proxies' xDS the corpus YAML would change and
+// how, and persists nothing.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -117,6 +118,23 @@ spec:
         ),
       );
     }
+  });
+
+  test("delete --dry-run: removing the reviews VirtualService restores the default route; nothing is deleted", () => {
+    const h = home(["destination-rule-all.yaml", "virtual-service-reviews-v3.yaml"]);
+    const r = runMast(["delete", "--dry-run", "virtualservice", "reviews", "nope"], {
+      env: { MAST_HOME: h },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^virtualservice\.networking\.istio\.io\/reviews deleted \(dry run\)$/m);
+    assert.match(r.stderr, /virtualservice\.networking\.istio\.io\/nope not found/);
+    assert.match(r.stdout, /^Proxies that would change: 6 of 7$/m);
+    assert.match(
+      r.stdout,
+      /^- +"cluster": "outbound\|9080\|v3\|reviews\.default\.svc\.cluster\.local",\n\+ +"cluster": "outbound\|9080\|\|reviews\.default\.svc\.cluster\.local",$/m,
+    );
+    const get = runMast(["get", "vs", "reviews"], { env: { MAST_HOME: h } });
+    assert.equal(get.code, 0, "still there");
   });
 
   test("without a mesh: the validation verdict and no proxies to compare; bad input is rejected", () => {
