@@ -6,7 +6,15 @@ import { cpus, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBackend } from "./lib/backends.ts";
-import { benchMesh, type ControlPlaneRow, controlPlaneTable } from "./lib/control-plane.ts";
+import {
+  benchConfigThroughput,
+  benchMesh,
+  type ConfigThroughputRow,
+  type ControlPlaneRow,
+  configThroughputTable,
+  controlPlaneTable,
+  meshScenario,
+} from "./lib/control-plane.ts";
 import { mastLoad } from "./lib/generators.ts";
 import {
   cpuNs,
@@ -247,15 +255,21 @@ const MESHES: readonly [number, number][] = quick
       [5000, 100],
     ];
 const cpRows: ControlPlaneRow[] = [];
-const meshes = MESHES.filter(([sv, px]) => !only || only.includes(`xds-${sv}svc-${px}proxies`));
-if (meshes.length && (!systemFilter || systemFilter.includes("pilot"))) {
+const meshes = MESHES.flatMap(([sv, px]) =>
+  (["sotw", "delta"] as const)
+    .filter((p) => !only || only.includes(meshScenario(sv, px, p)))
+    .map((p) => [sv, px, p] as const),
+);
+const cpOn = !systemFilter || systemFilter.includes("pilot");
+if (meshes.length && cpOn) {
   const reason = pilotUnavailable();
   if (reason) notes.push(`control plane: left out, ${reason}`);
-  for (const [services, proxies] of reason ? [] : meshes) {
+  for (const [services, proxies, protocol] of reason ? [] : meshes) {
     const row = await benchMesh(
       dir,
       services,
       proxies,
+      protocol,
       { clients: genCpus, pilot: proxyCpus },
       { date, mode },
       notes,
@@ -269,6 +283,11 @@ if (meshes.length && (!systemFilter || systemFilter.includes("pilot"))) {
   }
   stopAllSync();
 }
+// Config throughput: validation and analysis of a generated mesh, in resources per second.
+const ctRows: ConfigThroughputRow[] =
+  cpOn && (!only || only.includes("validate") || only.includes("analyze"))
+    ? benchConfigThroughput(proxyCpus, quick ? 500 : 2000, { date, mode }, notes)
+    : [];
 
 // Rows in scenario order, then system order, whatever order they ran in.
 const order = (r: Row) =>
@@ -307,14 +326,27 @@ const section = [
         "",
       ]
     : []),
+  ...(ctRows.length
+    ? [
+        "Config throughput (`bench/analyze.ts`, pinned like pilot):",
+        "",
+        configThroughputTable(ctRows),
+        "",
+      ]
+    : []),
   "Notes:",
   ...notes.map((n) => `- ${n}`),
 ].join("\n");
 process.stdout.write(`\n${section}\n`);
 // the README shows whole runs; a partial run (--only, --systems) only merges into latest.json
 const partial = Boolean(only || systemFilter);
-const written = writeResults(ensureDir(`${BENCH}results`), info, [...rows, ...cpRows], partial);
-const readme = !args["no-readme"] && !partial && rows.length + cpRows.length > 0;
+const written = writeResults(
+  ensureDir(`${BENCH}results`),
+  info,
+  [...rows, ...cpRows, ...ctRows],
+  partial,
+);
+const readme = !args["no-readme"] && !partial && rows.length + cpRows.length + ctRows.length > 0;
 if (readme) updateReadme(`${BENCH}README.md`, section);
 log(
   `wrote ${written.length} files to bench/results/${readme ? " and the table to bench/README.md" : ""}`,

@@ -1,24 +1,58 @@
-// Control-plane benchmark client pool: COUNT real gRPC ADS streams (SotW) that behave like Envoy
+// Control-plane benchmark client pool: COUNT real gRPC ADS streams that behave like Envoy
 // sidecars: subscribe to CDS and LDS, then EDS for the clusters they got, and ACK every response.
-// Usage: PORT COUNT. Prints JSON lines on stdout; reads "mark TYPES" lines on stdin.
-//   {"synced": ns, "started": ns, "responses": n}  every client has CDS, EDS and LDS
-//   after "mark Cluster,Listener": {"updated": ns}  every client got (and ACKed) those types since
+// Responses are decoded down to the envelope (clusters down to name and type): Envoy decodes in
+// C++, and a full decode in this one Node process would measure the pool instead of the pilot.
+// Usage: PORT COUNT [sotw|delta]. Prints JSON lines on stdout; reads "mark TYPES" lines on stdin.
+//   {"synced": ns, "started": ns, "responses": n, "bytes": b}  every client has CDS, EDS and LDS
+//     (bytes: response bytes per client, on average)
+//   after "mark Cluster,Listener": {"updated": ns, "bytes": b}  every client got (and ACKed)
+//     those types since (bytes: per client since the mark)
 
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
-import { ADS_SERVICE, TYPE_URL } from "../../src/envoy/index.ts";
+import protobuf from "protobufjs";
+import { ADS_SERVICE, encodeMessage, messageType, TYPE_URL } from "../../src/envoy/index.ts";
 
-const [portText, countText] = process.argv.slice(2);
+const [portText, countText, modeText] = process.argv.slice(2);
 const count = Number(countText);
-const Client = grpc.makeGenericClientConstructor(ADS_SERVICE, "AggregatedDiscoveryService");
+const delta = modeText === "delta";
 const now = () => Number(process.hrtime.bigint());
 
+const PKG = "envoy.service.discovery.v3";
+const envelope = messageType(`${PKG}.${delta ? "Delta" : ""}DiscoveryResponse`);
+// The two Cluster fields a sidecar needs to subscribe to EDS: name (1) and type (2; EDS = 3).
+const ClusterLite = new protobuf.Type("ClusterLite")
+  .add(new protobuf.Field("name", 1, "string"))
+  .add(new protobuf.Field("type", 2, "int32"));
+new protobuf.Root().define("bench").add(ClusterLite);
+const EDS_TYPE = 3;
+
+interface AnyBytes {
+  type_url: string;
+  value: Uint8Array;
+}
 interface Response {
   version_info?: string;
   type_url: string;
   nonce: string;
-  resources: Record<string, unknown>[];
+  /** SotW: Anys; delta: Resources wrapping them. */
+  resources: (AnyBytes & { resource?: AnyBytes })[];
+  bytes: number;
 }
+
+const method = delta ? "DeltaAggregatedResources" : "StreamAggregatedResources";
+const def = {
+  [method]: {
+    ...ADS_SERVICE[method],
+    requestSerialize: (v: unknown) =>
+      Buffer.from(encodeMessage(`${PKG}.${delta ? "Delta" : ""}DiscoveryRequest`, v)),
+    responseDeserialize: (b: Buffer): Response => ({
+      ...(envelope.decode(b) as unknown as Response),
+      bytes: b.length,
+    }),
+  },
+};
+const Client = grpc.makeGenericClientConstructor(def, "ADS");
 
 interface Sidecar {
   readonly seen: Set<string>;
@@ -35,9 +69,20 @@ let markAt = 0;
 let expected: string[] = [];
 let updated = 0;
 let responses = 0;
+let bytes = 0;
+let bytesAtMark = 0;
 
-const clusterName = (r: Record<string, unknown>) =>
-  String((r.resource as Record<string, unknown> | undefined)?.name ?? r.name ?? "");
+function edsClusters(r: Response): string[] {
+  const out: string[] = [];
+  for (const a of r.resources) {
+    const c = ClusterLite.decode((a.resource ?? a).value) as unknown as {
+      name: string;
+      type: number;
+    };
+    if (c.type === EDS_TYPE) out.push(c.name);
+  }
+  return out.sort();
+}
 
 for (let i = 0; i < count; i++) {
   const client = new Client(`127.0.0.1:${portText}`, grpc.credentials.createInsecure(), {
@@ -45,7 +90,7 @@ for (let i = 0; i < count; i++) {
   });
   const call = (
     client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, Response>>
-  ).StreamAggregatedResources();
+  )[method]();
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   const node = {
     id: `sidecar~${ip}~bench-${i}.default~default.svc.cluster.local`,
@@ -58,35 +103,45 @@ for (let i = 0; i < count; i++) {
   call.on("data", (r: Response) => {
     const t = now();
     responses++;
-    // a SotW ACK repeats the subscription: EDS without names would unsubscribe everything
-    const names = r.type_url === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? edsNames : undefined;
-    call.write({
-      type_url: r.type_url,
-      version_info: r.version_info,
-      response_nonce: r.nonce,
-      resource_names: names,
-    });
+    bytes += r.bytes;
+    if (delta) call.write({ type_url: r.type_url, response_nonce: r.nonce });
+    else {
+      // a SotW ACK repeats the subscription: EDS without names would unsubscribe everything
+      const names = r.type_url === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? edsNames : undefined;
+      call.write({
+        type_url: r.type_url,
+        version_info: r.version_info,
+        response_nonce: r.nonce,
+        resource_names: names,
+      });
+    }
     if (r.type_url === TYPE_URL.CLUSTER) {
       // as Envoy does: subscribe EDS for the EDS clusters of each CDS update
-      const eds = r.resources.filter((c) => c.type === "EDS" || c.eds_cluster_config !== undefined);
-      const next = eds.map(clusterName).sort();
+      const next = edsClusters(r);
       if (next.join("\n") !== edsNames.join("\n")) {
+        const added = next.filter((n) => !edsNames.includes(n));
         edsNames = next;
-        call.write({ type_url: TYPE_URL.CLUSTER_LOAD_ASSIGNMENT, resource_names: edsNames });
+        call.write(
+          delta
+            ? { type_url: TYPE_URL.CLUSTER_LOAD_ASSIGNMENT, resource_names_subscribe: added }
+            : { type_url: TYPE_URL.CLUSTER_LOAD_ASSIGNMENT, resource_names: edsNames },
+        );
       }
-      if (eds.length === 0) sc.seen.add(TYPE_URL.CLUSTER_LOAD_ASSIGNMENT);
+      if (next.length === 0) sc.seen.add(TYPE_URL.CLUSTER_LOAD_ASSIGNMENT);
     }
     sc.seen.add(r.type_url);
     if (markAt && !sc.done) {
       sc.since.add(r.type_url.split(".").pop() ?? "");
       if (expected.every((k) => sc.since.has(k))) {
         sc.done = true;
-        if (++updated === count) report({ updated: t });
+        if (++updated === count)
+          report({ updated: t, bytes: Math.round((bytes - bytesAtMark) / count) });
       }
     }
     if (!sc.synced && sc.seen.size >= 3) {
       sc.synced = true;
-      if (++synced === count) report({ synced: t, started, responses });
+      if (++synced === count)
+        report({ synced: t, started, responses, bytes: Math.round(bytes / count) });
     }
   });
   call.on("error", () => {});
@@ -103,6 +158,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   if (word !== "mark") return;
   expected = (types ?? "Cluster").split(",");
   updated = 0;
+  bytesAtMark = bytes;
   for (const sc of sidecars) {
     sc.since.clear();
     sc.done = false;
@@ -110,3 +166,5 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   markAt = now();
   report({ marked: markAt });
 });
+
+process.on("SIGTERM", () => process.exit(0));
