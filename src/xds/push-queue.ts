@@ -57,3 +57,27 @@ export class PushQueue<K> {
     }
   }
 }
+
+/** At most `limit` tasks at once; the others wait in arrival order. */
+export class Gate {
+  readonly #limit: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, limit);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#limit) await new Promise<void>((r) => this.#waiting.push(r));
+    else this.#running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter; otherwise it is freed.
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}

@@ -1,10 +1,15 @@
 // Content hashes and packed Anys of generated resources. Many proxies get byte-identical
 // resources (the same cluster, the same route config), so a resource is encoded once per
-// content and reused; hashes double as delta xDS resource versions.
+// content and reused; hashes double as delta xDS resource versions. A whole generated set
+// (shared by every proxy with the same scope for one snapshot, see DiscoveryServer) is prepared
+// once too: its hashes, and the `resources` field of a SotW response carrying all of it, encoded
+// once and appended to each proxy's response envelope (Istio's XdsCache serves the same purpose).
 
 import { createHash } from "node:crypto";
-import { type AnyMessage, packAny } from "../envoy/index.ts";
+import { type AnyMessage, messageType, packAny } from "../envoy/index.ts";
 import type { Json } from "./generators/common.ts";
+
+const SOTW_RESPONSE = messageType("envoy.service.discovery.v3.DiscoveryResponse");
 
 export interface Prepared {
   readonly name: string;
@@ -12,14 +17,52 @@ export interface Prepared {
   readonly any: AnyMessage;
 }
 
+/** A generated set of resources of one type, prepared once for every proxy it goes to. */
+export class PreparedSet {
+  readonly prepared: readonly Prepared[];
+  /** Name → content hash. Shared by every connection that was sent this set: never mutated. */
+  readonly hashes: ReadonlyMap<string, string>;
+  #blob: Buffer | undefined;
+
+  constructor(prepared: readonly Prepared[]) {
+    this.prepared = prepared;
+    this.hashes = new Map(prepared.map((p) => [p.name, p.hash]));
+  }
+
+  /** Field 2 (`resources`) of a DiscoveryResponse holding every resource, encoded on first use. */
+  get encodedResources(): Buffer {
+    if (!this.#blob) {
+      const u = SOTW_RESPONSE.encode({ resources: this.prepared.map((p) => p.any) }).finish();
+      this.#blob = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    }
+    return this.#blob;
+  }
+}
+
 export class ResourceCache {
   readonly #packed = new Map<string, AnyMessage>();
+  readonly #sets = new WeakMap<ReadonlyMap<string, Json>, Map<string, PreparedSet>>();
   /** Generated objects shared between proxies are hashed once. */
   readonly #byObject = new WeakMap<Json, Prepared>();
   readonly #max: number;
 
   constructor(max = 50_000) {
     this.#max = max;
+  }
+
+  /** Every resource of a generated set (the same Map object means the same content). */
+  prepareAll(typeUrl: string, generated: ReadonlyMap<string, Json>): PreparedSet {
+    let byType = this.#sets.get(generated);
+    if (!byType) {
+      byType = new Map();
+      this.#sets.set(generated, byType);
+    }
+    let set = byType.get(typeUrl);
+    if (!set) {
+      set = new PreparedSet([...generated].map(([name, r]) => this.prepare(typeUrl, name, r)));
+      byType.set(typeUrl, set);
+    }
+    return set;
   }
 
   prepare(typeUrl: string, name: string, resource: Json): Prepared {

@@ -18,9 +18,9 @@ import type { PushContext } from "../model/push-context.ts";
 import { Connection, type ConnectionStatus } from "./connection.ts";
 import { onDeltaRequest, pushDelta } from "./delta.ts";
 import { generate, type Resources, XDS_TYPES } from "./generators/index.ts";
-import { PushQueue } from "./push-queue.ts";
+import { Gate, PushQueue } from "./push-queue.ts";
 import { ResourceCache } from "./resource-cache.ts";
-import { onSotwRequest, pushSotw } from "./sotw.ts";
+import { ENCODED_RESOURCES, onSotwRequest, pushSotw } from "./sotw.ts";
 import type { XdsContext } from "./xds-context.ts";
 
 const SOTW_RESPONSE = messageType("envoy.service.discovery.v3.DiscoveryResponse");
@@ -34,7 +34,12 @@ const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 const FAST_ADS = {
   StreamAggregatedResources: {
     ...ADS_SERVICE.StreamAggregatedResources,
-    responseSerialize: (v: unknown) => asBuffer(SOTW_RESPONSE.encode(v as object).finish()),
+    responseSerialize: (v: unknown) => {
+      const head = asBuffer(SOTW_RESPONSE.encode(v as object).finish());
+      // Repeated fields may follow the others on the wire: the shared, pre-encoded resources go last.
+      const encoded = (v as { [ENCODED_RESOURCES]?: Buffer })[ENCODED_RESOURCES];
+      return encoded ? Buffer.concat([head, encoded]) : head;
+    },
   },
   DeltaAggregatedResources: {
     ...ADS_SERVICE.DeltaAggregatedResources,
@@ -71,6 +76,7 @@ export class DiscoveryServer {
   #push: PushContext;
   readonly #connections = new Set<Connection>();
   readonly #queue: PushQueue<Connection>;
+  readonly #responses: Gate;
   readonly #cache = new ResourceCache();
   readonly #opts: DiscoveryServerOptions;
   readonly #ctx: XdsContext;
@@ -88,6 +94,7 @@ export class DiscoveryServer {
     this.#push = push;
     this.#opts = opts;
     this.#queue = new PushQueue(opts.pushConcurrency ?? 100, (c) => this.#pushConnection(c));
+    this.#responses = new Gate(opts.pushConcurrency ?? 100);
     const known = new Set<string>(XDS_TYPES);
     this.#ctx = {
       identifier: opts.identifier ?? "mast-pilot",
@@ -299,11 +306,13 @@ export class DiscoveryServer {
       this.#connections.add(conn);
     }
     const typeUrl = req.type_url ?? "";
+    // Responses to requests share the push concurrency limit with config pushes' own gate:
+    // a thousand proxies connecting at once must not hold a thousand full responses in memory.
     if (conn.protocol === "sotw") {
       if (onSotwRequest(conn, req as DiscoveryRequest, this.#ctx))
-        await pushSotw(conn, typeUrl, this.#ctx, true);
+        await this.#responses.run(() => pushSotw(conn, typeUrl, this.#ctx, true));
     } else if (onDeltaRequest(conn, req as DeltaDiscoveryRequest, this.#ctx)) {
-      await pushDelta(conn, typeUrl, this.#ctx);
+      await this.#responses.run(() => pushDelta(conn, typeUrl, this.#ctx));
     }
   }
 }
@@ -315,26 +324,31 @@ function statusError(
   return Object.assign(new Error(details), { code, details });
 }
 
-/** Writes unless the stream is gone; waits for drain under backpressure. */
+/**
+ * Writes unless the stream is gone; resolves once the message has been handed to the HTTP/2
+ * stream (so that a bounded number of pushes bounds the response bytes held in memory), or the
+ * stream closed.
+ */
 function write(
   call: grpc.ServerDuplexStream<unknown, unknown>,
   msg: unknown,
   conn: Connection,
 ): Promise<void> {
   if (conn.closed || call.destroyed || call.cancelled) return Promise.resolve();
-  try {
-    if (call.write(msg)) return Promise.resolve();
-  } catch {
-    conn.closed = true;
-    return Promise.resolve();
-  }
   return new Promise((resolve) => {
+    let settled = false;
     const done = () => {
-      call.off("drain", done);
+      if (settled) return;
+      settled = true;
       call.off("close", done);
       resolve();
     };
-    call.on("drain", done);
     call.on("close", done);
+    try {
+      call.write(msg, done);
+    } catch {
+      conn.closed = true;
+      done();
+    }
   });
 }

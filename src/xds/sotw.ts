@@ -34,7 +34,7 @@ export function onSotwRequest(conn: Connection, req: DiscoveryRequest, ctx: XdsC
   w.names = names;
   if (!isWildcardType(typeUrl) && names?.size === 0) {
     // Unsubscribed from every RDS/EDS resource.
-    w.sent.clear();
+    w.sent = new Map();
     return false;
   }
   // A request without nonce is a (re)subscription: always answer; otherwise only on change.
@@ -59,9 +59,9 @@ export async function pushSotw(
   if (!w || !conn.proxy || conn.closed) return false;
   if (!isWildcardType(typeUrl) && w.names?.size === 0) return false;
   const generated = ctx.generate(conn.proxy, typeUrl, w.names ? [...w.names] : undefined);
-  const prepared = [...generated].map(([name, r]) => ctx.cache.prepare(typeUrl, name, r));
-  const hashes = new Map(prepared.map((p) => [p.name, p.hash]));
-  if (!force && sameHashes(w.sent, hashes)) return false;
+  const set = ctx.cache.prepareAll(typeUrl, generated);
+  const { prepared, hashes } = set;
+  if (!force && (w.sent === hashes || sameHashes(w.sent, hashes))) return false;
   // RDS and EDS are not state-of-the-world types: a push may carry only what changed.
   const send =
     force || isWildcardType(typeUrl)
@@ -71,19 +71,28 @@ export async function pushSotw(
   const version = ctx.version();
   w.nonce = nonce;
   w.version = version;
-  w.sent = hashes;
-  await conn.send({
+  // Shared with every connection sent this set; SotW never mutates `sent` (it replaces it).
+  w.sent = hashes as Map<string, string>;
+  const envelope = {
     version_info: version,
     type_url: typeUrl,
     nonce,
-    resources: send.map((p) => p.any),
     control_plane: { identifier: ctx.identifier },
-  });
+  };
+  // Sending the whole set: its resources were encoded once for every proxy that gets it.
+  await conn.send(
+    send.length === prepared.length
+      ? { ...envelope, [ENCODED_RESOURCES]: set.encodedResources }
+      : { ...envelope, resources: send.map((p) => p.any) },
+  );
   ctx.onSent(conn, typeUrl, send.length);
   return true;
 }
 
-function sameHashes(a: Map<string, string>, b: Map<string, string>): boolean {
+/** A response field holding its `resources` already encoded (see the SotW serializer). */
+export const ENCODED_RESOURCES = Symbol("encodedResources");
+
+function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
