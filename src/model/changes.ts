@@ -42,6 +42,36 @@ const POLICY_KINDS = new Set<string>([
   KIND.WasmPlugin,
 ]);
 
+const ENDPOINT_KINDS = new Set<string>([KIND.EndpointSlice, KIND.Endpoints]);
+
+/**
+ * The Kubernetes services (`namespace/name`) whose endpoints a batch changes, when it changes
+ * nothing but EndpointSlices and Endpoints (Istio's EDS-only update); undefined otherwise.
+ */
+export function endpointOnlyServices(events: readonly ChangeEvent[]): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (!ENDPOINT_KINDS.has(e.resource.kind.id)) return undefined;
+    for (const r of [e.resource, e.previous]) {
+      if (!r) continue;
+      const name =
+        r.kind.id === KIND.Endpoints
+          ? r.metadata.name
+          : r.metadata.labels?.["kubernetes.io/service-name"];
+      if (!name) return undefined;
+      out.add(`${r.metadata.namespace ?? "default"}/${name}`);
+    }
+  }
+  return out;
+}
+
+/** Whether an update changed endpoints only: listeners, routes and clusters stand. */
+export function endpointsOnly(update: ConfigUpdate): boolean {
+  return (
+    !update.full && update.kinds.size > 0 && [...update.kinds].every((k) => ENDPOINT_KINDS.has(k))
+  );
+}
+
 /** Describes a batch of store events against the snapshots before and after it. */
 export function describeChanges(
   events: readonly ChangeEvent[],

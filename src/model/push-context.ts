@@ -75,17 +75,23 @@ export class PushContext {
     return new PushContext(snapshot, registry, opts);
   }
 
-  /** A new snapshot over the same store reusing an unchanged registry (config-only changes). */
+  /**
+   * A new snapshot over the same store reusing an unchanged registry (config-only changes), or
+   * updating only the endpoints of `endpointsOf` (Kubernetes `namespace/name`) when nothing but
+   * EndpointSlices and Endpoints changed.
+   */
   static rebuild(
     prev: PushContext,
     store: ResourceLister,
     registryChanged: boolean,
     version: string,
+    endpointsOf?: ReadonlySet<string>,
   ): PushContext {
     const snapshot = new Snapshot(store);
-    const registry = registryChanged
-      ? buildRegistry(snapshot, { domainSuffix: prev.domainSuffix })
-      : prev.registry;
+    const registry = !registryChanged
+      ? prev.registry
+      : ((endpointsOf && prev.registry.withEndpointsFrom(snapshot, endpointsOf)) ??
+        buildRegistry(snapshot, { domainSuffix: prev.domainSuffix }));
     return new PushContext(snapshot, registry, {
       mesh: prev.mesh,
       domainSuffix: prev.domainSuffix,

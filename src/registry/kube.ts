@@ -74,11 +74,36 @@ export function kubeService(svc: Resource, suffix: string): Service {
 }
 
 export interface KubeEndpointInputs {
-  readonly slices: readonly Resource[];
+  /** EndpointSlices by `namespace/service-name`. */
+  readonly slices: ReadonlyMap<string, readonly Resource[]>;
   readonly endpoints: ReadonlyMap<string, Resource>;
   readonly podsByName: ReadonlyMap<string, Workload>;
   readonly podsByIp: ReadonlyMap<string, Workload>;
   readonly workloads: readonly Workload[];
+}
+
+/** What kubeEndpoints reads, indexed once per registry build. */
+export function kubeEndpointInputs(
+  store: { list(kindId?: string): Resource[] },
+  pods: readonly Workload[],
+  workloads: readonly Workload[],
+): KubeEndpointInputs {
+  const slices = new Map<string, Resource[]>();
+  for (const s of store.list("EndpointSlice.discovery.k8s.io")) {
+    const key = `${s.metadata.namespace}/${s.metadata.labels?.["kubernetes.io/service-name"]}`;
+    const list = slices.get(key) ?? [];
+    list.push(s);
+    slices.set(key, list);
+  }
+  return {
+    slices,
+    endpoints: new Map(
+      store.list("Endpoints").map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]),
+    ),
+    podsByName: new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p])),
+    podsByIp: new Map(pods.map((p) => [p.address, p])),
+    workloads,
+  };
 }
 
 /** The endpoints of one Kubernetes service, over every port. */
@@ -86,11 +111,7 @@ export function kubeEndpoints(svc: Service, inputs: KubeEndpointInputs): Endpoin
   if (svc.externalName) {
     return svc.ports.map((p) => externalEndpoint(svc, p, svc.externalName!));
   }
-  const slices = inputs.slices.filter(
-    (s) =>
-      s.metadata.namespace === svc.namespace &&
-      s.metadata.labels?.["kubernetes.io/service-name"] === svc.name,
-  );
+  const slices = inputs.slices.get(`${svc.namespace}/${svc.name}`) ?? [];
   const out: Endpoint[] = [];
   const podOf = (name: string | undefined, ip: string) =>
     (name ? inputs.podsByName.get(`${svc.namespace}/${name}`) : undefined) ??

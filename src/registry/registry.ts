@@ -4,7 +4,7 @@
 
 import type { Resource } from "../api/resource.ts";
 import { DEFAULT_DOMAIN_SUFFIX } from "./hosts.ts";
-import { kubeEndpoints, kubeService } from "./kube.ts";
+import { kubeEndpointInputs, kubeEndpoints, kubeService } from "./kube.ts";
 import { serviceEntryEndpoints, serviceEntryServices } from "./service-entry.ts";
 import type { Endpoint, Service, Workload } from "./types.ts";
 import { podToWorkload, selectorMatches, workloadEntryToWorkload } from "./workloads.ts";
@@ -27,7 +27,16 @@ export class Registry {
   readonly #workloadByAddress = new Map<string, Workload>();
   readonly #workloadByName = new Map<string, Workload>();
 
-  constructor(services: Service[], endpoints: Map<string, Endpoint[]>, workloads: Workload[]) {
+  /** Services whose endpoints ServiceEntries add to (a rebuild, not withEndpointsFrom, for them). */
+  readonly #mixedKeys: ReadonlySet<string>;
+
+  constructor(
+    services: Service[],
+    endpoints: Map<string, Endpoint[]>,
+    workloads: Workload[],
+    mixedKeys: ReadonlySet<string> = new Set(),
+  ) {
+    this.#mixedKeys = mixedKeys;
     services.sort(
       (a, b) => a.hostname.localeCompare(b.hostname) || a.namespace.localeCompare(b.namespace),
     );
@@ -38,7 +47,8 @@ export class Registry {
       list.push(s);
       this.#byHost.set(s.hostname, list);
     }
-    for (const [k, eps] of endpoints) this.#endpoints.set(k, Object.freeze(eps.sort(compareEp)));
+    for (const [k, eps] of endpoints)
+      this.#endpoints.set(k, Object.isFrozen(eps) ? eps : Object.freeze(eps.sort(compareEp)));
     for (const w of workloads) {
       this.#workloadByAddress.set(w.address, w);
       this.#workloadByName.set(`${w.namespace}/${w.name}`, w);
@@ -60,6 +70,23 @@ export class Registry {
 
   workload(namespace: string, name: string): Workload | undefined {
     return this.#workloadByName.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * This registry with the endpoints of some Kubernetes services (`namespace/name`) re-read from
+   * `store`: when only EndpointSlices or Endpoints changed, services and workloads stand.
+   * Undefined when a ServiceEntry also adds endpoints to one of them: rebuild instead.
+   */
+  withEndpointsFrom(store: ResourceLister, services: ReadonlySet<string>): Registry | undefined {
+    const pods = this.workloads.filter((w) => w.kind === "Pod");
+    const inputs = kubeEndpointInputs(store, pods, this.workloads);
+    const endpoints = new Map<string, Endpoint[]>(this.#endpoints as Map<string, Endpoint[]>);
+    for (const s of this.services) {
+      if (s.source !== "Kubernetes" || !services.has(`${s.namespace}/${s.name}`)) continue;
+      if (this.#mixedKeys.has(serviceKey(s))) return undefined;
+      endpoints.set(serviceKey(s), kubeEndpoints(s, inputs));
+    }
+    return new Registry([...this.services], endpoints, [...this.workloads], this.#mixedKeys);
   }
 
   /** Services whose selector picks this workload: what its inbound listeners serve. */
@@ -91,16 +118,9 @@ export function buildRegistry(store: ResourceLister, opts: RegistryOptions = {})
   const services: Service[] = [];
   const endpoints = new Map<string, Endpoint[]>();
 
-  const kubeInputs = {
-    slices: store.list("EndpointSlice.discovery.k8s.io"),
-    endpoints: new Map(
-      store.list("Endpoints").map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]),
-    ),
-    podsByName: new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p])),
-    podsByIp: new Map(pods.map((p) => [p.address, p])),
-    workloads,
-  };
+  const kubeInputs = kubeEndpointInputs(store, pods, workloads);
   const byKey = new Map<string, Service>();
+  const mixedKeys = new Set<string>();
   for (const r of store.list("Service")) {
     const svc = kubeService(r, suffix);
     services.push(svc);
@@ -116,11 +136,12 @@ export function buildRegistry(store: ResourceLister, opts: RegistryOptions = {})
         services.push(svc);
         byKey.set(key, svc);
       }
+      if (prev) mixedKeys.add(key);
       const eps = serviceEntryEndpoints(se, prev ?? svc, workloads);
       endpoints.set(key, [...(endpoints.get(key) ?? []), ...eps]);
     }
   }
-  return new Registry(services, endpoints, workloads);
+  return new Registry(services, endpoints, workloads, mixedKeys);
 }
 
 function compareEp(a: Endpoint, b: Endpoint): number {

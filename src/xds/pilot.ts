@@ -5,7 +5,7 @@ import type { Diagnostic } from "../api/diagnostic.ts";
 import type { MeshConfig } from "../api/mesh-config.ts";
 import { DirSource } from "../config/dir-source.ts";
 import { type ChangeEvent, ConfigStore } from "../config/store.ts";
-import { describeChanges } from "../model/changes.ts";
+import { describeChanges, endpointOnlyServices } from "../model/changes.ts";
 import { PushContext } from "../model/push-context.ts";
 import { DEFAULT_DEBOUNCE, type DebounceOptions, Debouncer } from "./debounce.ts";
 import { MonitoringServer } from "./monitoring.ts";
@@ -105,7 +105,13 @@ export class Pilot {
   #apply(events: readonly ChangeEvent[]): void {
     const prev = this.server.pushContext;
     const registryChanged = events.some((e) => REGISTRY_KINDS.has(e.resource.kind.id));
-    const next = PushContext.rebuild(prev, this.store, registryChanged, this.store.revision);
+    const next = PushContext.rebuild(
+      prev,
+      this.store,
+      registryChanged,
+      this.store.revision,
+      endpointOnlyServices(events),
+    );
     const update = describeChanges(events, prev, next);
     const queued = this.server.update(next, update);
     this.#opts.log?.("push", { version: next.version, events: events.length, proxies: queued });

@@ -12,7 +12,7 @@ import {
   messageType,
   TYPE_URL,
 } from "../envoy/index.ts";
-import { type ConfigUpdate, proxyNeedsPush } from "../model/changes.ts";
+import { type ConfigUpdate, endpointsOnly, proxyNeedsPush } from "../model/changes.ts";
 import { type MeshProxy, NodeError, proxyFromNode } from "../model/proxy.ts";
 import type { PushContext } from "../model/push-context.ts";
 import { Connection, type ConnectionStatus } from "./connection.ts";
@@ -200,6 +200,13 @@ export class DiscoveryServer {
     const started = performance.now();
     const prev = this.#push;
     this.#push = push;
+    if (endpointsOnly(update) && this.#genCache.push === prev) {
+      // Only endpoints changed: what was generated for the other types stands (the same
+      // objects, so their prepared sets are reused and unchanged types are not resent).
+      const eds = `${TYPE_URL.CLUSTER_LOAD_ASSIGNMENT}|`;
+      const kept = [...this.#genCache.entries].filter(([k]) => !k.startsWith(eds));
+      this.#genCache = { push, entries: new Map(kept), logged: this.#genCache.logged };
+    }
     let queued = 0;
     for (const c of this.#connections) {
       if (!c.node || c.closed) continue;
@@ -309,8 +316,11 @@ export class DiscoveryServer {
     // Responses to requests share the push concurrency limit with config pushes' own gate:
     // a thousand proxies connecting at once must not hold a thousand full responses in memory.
     if (conn.protocol === "sotw") {
+      // A (re)subscription without a nonce gets everything; a changed name list on an ACK gets
+      // what the client lacks (EDS/RDS responses need not repeat unchanged resources).
+      const force = !(req as DiscoveryRequest).response_nonce;
       if (onSotwRequest(conn, req as DiscoveryRequest, this.#ctx))
-        await this.#responses.run(() => pushSotw(conn, typeUrl, this.#ctx, true));
+        await this.#responses.run(() => pushSotw(conn, typeUrl, this.#ctx, force));
     } else if (onDeltaRequest(conn, req as DeltaDiscoveryRequest, this.#ctx)) {
       await this.#responses.run(() => pushDelta(conn, typeUrl, this.#ctx));
     }
