@@ -1,13 +1,15 @@
 // A config source that mirrors a directory of YAML/JSON files into the store. Each file is
 // applied whole: when any document in it is invalid the problem is reported and the store keeps
-// the file's last good objects. Deleting a file deletes its objects.
+// the file's last good objects. Deleting a file deletes its objects. A re-read parses and
+// validates only files whose bytes changed (a mesh of 5,000 files is not re-parsed for one edit).
 
 import { type FSWatcher, watch } from "node:fs";
 import { relative } from "node:path";
 import type { Diagnostic } from "../api/diagnostic.ts";
+import { parseText } from "../api/parse.ts";
 import { keyOf, type Resource } from "../api/resource.ts";
 import { validateObject } from "../api/validate.ts";
-import { readInputs } from "./read.ts";
+import { expand, readBounded } from "./read.ts";
 import type { ConfigStore, Write } from "./store.ts";
 
 export interface DirSourceOptions {
@@ -23,6 +25,8 @@ export class DirSource {
   readonly #opts: DirSourceOptions;
   /** Objects currently in the store per file, by key. */
   readonly #byFile = new Map<string, Map<string, Resource>>();
+  /** Each file's bytes and what they parsed and validated to, as of the last sync. */
+  #files = new Map<string, ReadFile>();
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -52,27 +56,32 @@ export class DirSource {
 
   /** Re-reads every file and applies the valid ones in one store batch. */
   sync(): readonly Diagnostic[] {
-    const { objects, problems } = readInputs([this.#dir]);
-    const found = new Map<string, FileState>();
-    const fileOf = (file: string | undefined) => relative(this.#dir, file ?? "");
-    for (const p of problems) entry(found, fileOf(p.origin?.file)).bad = true;
-    for (const obj of objects) {
-      const slot = entry(found, fileOf(obj.origin.file));
-      const { resource, diagnostics } = validateObject(obj);
-      problems.push(...diagnostics);
-      if (resource) slot.objects.push(resource);
-      else slot.bad = true;
+    const problems: Diagnostic[] = [];
+    const files = new Map<string, ReadFile>();
+    for (const path of expand(this.#dir, problems)) {
+      if (path === 0) continue;
+      const file = relative(this.#dir, path);
+      const bytes = readBounded(path, problems);
+      if (!bytes) {
+        files.set(file, { bytes: Buffer.alloc(0), objects: new Map(), bad: true, problems: [] });
+        continue;
+      }
+      const known = this.#files.get(file);
+      const read = known?.bytes.equals(bytes) ? known : readFile(path, bytes);
+      files.set(file, read);
+      problems.push(...read.problems);
     }
-    const writes: Write[] = [];
+    this.#files = files;
     const next = new Map<string, Map<string, Resource>>();
-    for (const [file, { objects: objs, bad }] of found) {
+    for (const [file, { objects, bad }] of files) {
       if (bad) {
         const kept = this.#byFile.get(file);
         if (kept) next.set(file, kept);
         continue;
       }
-      next.set(file, new Map(objs.map((r) => [keyOf(r), r])));
+      next.set(file, objects);
     }
+    const writes: Write[] = [];
     const live = new Set<string>();
     for (const objs of next.values()) for (const k of objs.keys()) live.add(k);
     for (const objs of this.#byFile.values()) {
@@ -100,16 +109,25 @@ export class DirSource {
   }
 }
 
-interface FileState {
-  objects: Resource[];
-  bad: boolean;
+interface ReadFile {
+  readonly bytes: Buffer;
+  /** The valid objects by key (the same Map while the file is unchanged). */
+  readonly objects: Map<string, Resource>;
+  /** Unreadable, unparsable or with an invalid object: the store keeps its last good objects. */
+  readonly bad: boolean;
+  readonly problems: readonly Diagnostic[];
 }
 
-function entry(map: Map<string, FileState>, file: string): FileState {
-  let e = map.get(file);
-  if (!e) {
-    e = { objects: [], bad: false };
-    map.set(file, e);
+function readFile(path: string, bytes: Buffer): ReadFile {
+  const parsed = parseText(bytes, path);
+  const problems = [...parsed.problems];
+  let bad = problems.length > 0;
+  const objects = new Map<string, Resource>();
+  for (const obj of parsed.objects) {
+    const { resource, diagnostics } = validateObject(obj);
+    problems.push(...diagnostics);
+    if (resource) objects.set(keyOf(resource), resource);
+    else bad = true;
   }
-  return e;
+  return { bytes, objects, bad, problems };
 }

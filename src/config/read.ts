@@ -24,7 +24,7 @@ export function readInputs(paths: readonly string[]): ParseResult {
 }
 
 /** Files named by one argument: itself, the config files under a directory, or stdin (fd 0). */
-function expand(path: string, problems: Diagnostic[]): (string | 0)[] {
+export function expand(path: string, problems: Diagnostic[]): (string | 0)[] {
   if (path === "-") return [0];
   try {
     if (!statSync(path).isDirectory()) return [path];
@@ -38,7 +38,8 @@ function expand(path: string, problems: Diagnostic[]): (string | 0)[] {
   }
 }
 
-function readBounded(file: string | 0, problems: Diagnostic[]): Buffer | undefined {
+/** A file's bytes, or undefined (and a problem) when it is unreadable or over the size limit. */
+export function readBounded(file: string | 0, problems: Diagnostic[]): Buffer | undefined {
   const name = file === 0 ? "stdin" : file;
   try {
     if (file !== 0 && statSync(file).size > MAX_INPUT_BYTES) {

@@ -142,7 +142,13 @@ export class PushContext {
     proxy: Pick<MeshProxy, "namespace" | "labels">,
     hostname: string,
   ): Service | undefined {
-    return this.servicesFor(proxy).find((s) => s.hostname === hostname);
+    const scope = this.sidecarScope(proxy);
+    const key = `svcmap|${proxy.namespace}|${scope.sidecar ?? ""}`;
+    const byHost = this.#memoise(
+      key,
+      () => new Map(this.servicesFor(proxy).map((s) => [s.hostname, s])),
+    );
+    return byHost.get(hostname);
   }
 
   /** VirtualServices bound to `gateway` (`mesh` or `ns/name`) visible from `namespace`. */
