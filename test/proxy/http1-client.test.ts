@@ -95,6 +95,19 @@ test("chunked response with trailers, after a 100 Continue", async () => {
   client.close();
 });
 
+test("a response with both framings is read as chunked and loses its Content-Length", async () => {
+  const srv = await rawServer((sock) =>
+    sock.write(
+      "HTTP/1.1 200 OK\r\ncontent-length: 100\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    ),
+  );
+  const client = new Http1Client("127.0.0.1", srv.port, { connectTimeoutMs: 1000 });
+  const res = await client.request(get("/both"));
+  assert.equal(res.headers.get("content-length"), undefined);
+  assert.equal(await text(res.body), "ok");
+  client.close();
+});
+
 test("a body without length ends when the upstream closes", async () => {
   const srv = await rawServer((sock) => sock.end("HTTP/1.1 200 OK\r\n\r\nuntil-close"));
   const client = new Http1Client("127.0.0.1", srv.port, { connectTimeoutMs: 1000 });

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
+import { serveHttp1 } from "../../src/proxy/http/codec-http1.ts";
+import { HeaderMap } from "../../src/proxy/http/headers.ts";
 import {
   type Backend,
   curl,
@@ -285,4 +287,47 @@ describe("HTTP/1.1 codec", () => {
     const stats = await curl([`http://127.0.0.1:${px.running.adminPort}/stats`]);
     assert.match(stats.stdout, /^http\.h1\.downstream_rq_header_timeout: 1$/m);
   });
+});
+
+test("a response body that breaks its Content-Length ends the connection, never spills over", async () => {
+  const info = { remoteAddress: "", remotePort: 0, localAddress: "", localPort: 0, tls: false };
+  const opts = {
+    maxHeaderBytes: 8192,
+    maxHeadersCount: 50,
+    idleTimeoutMs: 0,
+    requestHeadersTimeoutMs: 0,
+    defaultHostForHttp10: undefined,
+  };
+  const server = net.createServer((sock) =>
+    serveHttp1(
+      sock,
+      info,
+      {
+        onStream: (s) => {
+          const h = new HeaderMap();
+          h.set("content-length", "2");
+          s.sendHeaders(200, h, false, false);
+          s.sink.body.write(s.path === "/long" ? "okEXTRA" : "o");
+          s.sink.end();
+        },
+        onUpgrade: () => undefined,
+        onProtocolError: () => undefined,
+        onHeadersTimeout: () => undefined,
+        onIdleTimeout: () => undefined,
+        isDraining: () => false,
+      },
+      opts,
+    ),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  for (const path of ["/long", "/short"]) {
+    const c = rawClient(port);
+    c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const t = await c.until(() => false);
+    assert.ok(c.closed, path);
+    assert.equal(count(t, /HTTP\/1\.1 200/g), 1, path);
+    assert.doesNotMatch(t, /EXTRA/);
+  }
+  server.close();
 });

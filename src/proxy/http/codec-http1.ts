@@ -424,15 +424,21 @@ class Http1Response implements ResponseSink {
     if (this.conn.draining) this.keepAlive = false;
     const noBody = this.req.method === "HEAD" || status === 204 || status === 304 || status < 200;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
-    let length = false;
+    let length = -1;
     for (const [k, v] of headers.entries()) {
       const w = k.charCodeAt(0) === 58 || FRAMING.has(k) ? undefined : wireValue(v);
       if (w === undefined) continue;
-      if (k === "content-length") length = true;
+      if (k === "content-length")
+        length = length === -1 && /^\d{1,15}$/.test(w) ? Number(w) : Number.NaN;
       head += `${k}: ${w}\r\n`;
     }
     let chunked = false;
-    if (!noBody && !length) {
+    // a Content-Length that is not one number cannot frame the body: chunk (or close) instead
+    if (Number.isNaN(length)) {
+      this.writeHead(status, withoutLength(headers), endStream);
+      return;
+    }
+    if (!noBody && length < 0) {
       if (endStream) head += "content-length: 0\r\n";
       else if (this.req.minor === 1) {
         head += "transfer-encoding: chunked\r\n";
@@ -441,7 +447,7 @@ class Http1Response implements ResponseSink {
     }
     if (!this.keepAlive) head += "connection: close\r\n";
     else if (this.req.minor === 0) head += "connection: keep-alive\r\n";
-    this.body.start(`${head}\r\n`, chunked, noBody);
+    this.body.start(`${head}\r\n`, chunked, noBody ? 0 : length);
     if (endStream) this.body.end();
   }
 
@@ -466,6 +472,8 @@ class ResponseBody extends Writable {
   private pendingHead: string | undefined;
   private chunked = false;
   private noBody = false;
+  /** Body bytes the head still owes; a body that breaks its Content-Length ends the connection. */
+  private remaining = -1;
   trailers: HeaderMap | undefined;
 
   constructor(conn: Http1Connection) {
@@ -475,10 +483,12 @@ class ResponseBody extends Writable {
     this.on("error", () => undefined);
   }
 
-  start(head: string, chunked: boolean, noBody: boolean): void {
+  /** `length`: the body bytes the head announced (0 for none), -1 when chunked or until close. */
+  start(head: string, chunked: boolean, length: number): void {
     this.pendingHead = head;
     this.chunked = chunked;
-    this.noBody = noBody;
+    this.noBody = length === 0;
+    this.remaining = length;
     // a body usually follows within the same turn and then leaves in the same write
     setImmediate(() => this.flushHead());
   }
@@ -499,6 +509,16 @@ class ResponseBody extends Writable {
     if (this.pendingHead !== undefined) {
       out.write(this.pendingHead, "latin1");
       this.pendingHead = undefined;
+    }
+    if (this.remaining >= 0) {
+      if (chunk.length > this.remaining) {
+        // more than announced would be read as the start of the next response
+        out.uncork();
+        out.destroy();
+        cb(new Error("response body longer than its content-length"));
+        return;
+      }
+      this.remaining -= chunk.length;
     }
     let ok: boolean;
     if (this.chunked) {
@@ -523,8 +543,16 @@ class ResponseBody extends Writable {
       tail += "\r\n";
     }
     if (tail) this.conn.write(tail);
+    // fewer bytes than announced: the client would wait for the rest, or misread what follows
+    if (this.remaining > 0) this.conn.out.destroy();
     cb();
   }
+}
+
+function withoutLength(headers: HeaderMap): HeaderMap {
+  const h = headers.clone();
+  h.remove("content-length");
+  return h;
 }
 
 /** Serves HTTP/1.1 on an accepted (and possibly TLS-terminated) connection. */

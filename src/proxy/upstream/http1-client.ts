@@ -222,6 +222,8 @@ class Exchange {
       }
     }
     if (status < 200) return true; // 100 Continue and friends: the real head follows
+    // chunked overrides a Content-Length (RFC 9112 §6.3), which must not travel on downstream
+    if (chunked && length >= 0) headers.remove("content-length");
     const noBody = this.req.method === "HEAD" || status === 204 || status === 304;
     if (close) this.reusable = false;
     this.body = new ResponseBody(this.socket);
