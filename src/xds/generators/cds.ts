@@ -93,6 +93,7 @@ export function outboundCluster(
     istioSni: `outbound_.${port.port}_.${subset?.name ?? ""}_.${svc.hostname}`,
     connectTimeout: duration(push.mesh.connectTimeout) ?? "10s",
     meshExternal: svc.meshExternal,
+    localityLbSetting: push.mesh.localityLbSetting,
   });
   if (cluster.type === "ORIGINAL_DST") cluster.lb_policy = "CLUSTER_PROVIDED";
   const istio: Json = {

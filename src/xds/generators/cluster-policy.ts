@@ -4,6 +4,7 @@
 
 import type {
   ClientTLSSettings,
+  LocalityLoadBalancerSetting,
   PortTrafficPolicy,
   Subset,
   TrafficPolicy,
@@ -47,6 +48,8 @@ export interface PolicyContext {
   readonly istioSni: string;
   readonly connectTimeout: string;
   readonly meshExternal: boolean;
+  /** The mesh-wide setting, used when the DestinationRule has none. */
+  readonly localityLbSetting?: LocalityLoadBalancerSetting;
 }
 
 /** Mutates a cluster under construction with the policy's settings. */
@@ -59,7 +62,13 @@ export function applyTrafficPolicy(
   applyLoadBalancer(cluster, p, ctx);
   applyConnectionPool(cluster, p, ctx);
   if (p?.outlierDetection) applyOutlierDetection(cluster, p);
-  if (p?.loadBalancer?.localityLbSetting?.distribute?.length) {
+  // Istio's applyLocalityLoadBalancer: locality weights when distributing, or when failing over
+  // (explicit failover or failoverPriority, with outlier detection to notice the failure)
+  const locality = p?.loadBalancer?.localityLbSetting ?? ctx.localityLbSetting;
+  const failover =
+    p?.outlierDetection !== undefined &&
+    (!!locality?.failover?.length || !!locality?.failoverPriority?.length);
+  if (locality?.enabled !== false && (locality?.distribute?.length || failover)) {
     const common = (cluster.common_lb_config as Json | undefined) ?? {};
     common.locality_weighted_lb_config = {};
     cluster.common_lb_config = common;
