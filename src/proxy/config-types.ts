@@ -23,6 +23,7 @@ export interface ConfigSource {
   ads?: JsonObject;
   path?: string;
   resource_api_version?: string;
+  initial_fetch_timeout?: string;
 }
 
 export interface NamedTyped {

@@ -23,6 +23,7 @@ import type {
   RouteConfiguration,
   Secret,
 } from "../config-types.ts";
+import { parseDurationMs } from "../duration.ts";
 import type { ApplyResult, ProxyServer } from "../proxy.ts";
 
 export interface AdsClientOptions {
@@ -31,6 +32,14 @@ export interface AdsClientOptions {
   readonly delta: boolean;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** initial_fetch_timeout of the bootstrap's cds_config / lds_config (Envoy's default 15 s). */
+  readonly cdsInitialFetchTimeout?: string;
+  readonly ldsInitialFetchTimeout?: string;
+}
+
+/** Envoy's ConfigSource.initial_fetch_timeout: default 15 s, 0 waits forever. */
+export function initialFetchTimeoutMs(t: string | undefined): number {
+  return parseDurationMs(t, 15_000);
 }
 
 const ORDER = [
@@ -51,6 +60,8 @@ interface TypeState {
   names: Set<string> | undefined;
   requested: boolean;
   received: boolean;
+  /** The first response did not come within initial_fetch_timeout: initialization went on. */
+  timedOut: boolean;
 }
 
 type AnyStream = grpc.ClientDuplexStream<
@@ -81,6 +92,9 @@ export class AdsClient {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private firstOnStream = true;
+  private readonly fetchTimers = new Set<NodeJS.Timeout>();
+  /** EDS clusters whose initial fetch timer runs (or ran). */
+  private readonly edsTimed = new WeakSet<object>();
   /** Counters tests and /stats read: acks and nacks sent, per short type name. */
   readonly sent = { ack: 0, nack: 0 };
   lastNack: string | undefined;
@@ -102,6 +116,7 @@ export class AdsClient {
         names: WILDCARD.has(t) ? undefined : new Set(),
         requested: false,
         received: false,
+        timedOut: false,
       });
     }
   }
@@ -130,6 +145,7 @@ export class AdsClient {
     stream.on("close", () => this.reconnect(stream));
     stream.on("end", () => this.reconnect(stream));
     this.request(TYPE_URL.CLUSTER);
+    this.fetchTimeout(TYPE_URL.CLUSTER, this.opts.cdsInitialFetchTimeout);
     // secrets do not depend on clusters; ask for the ones static resources need right away
     this.updateSubscription(TYPE_URL.SECRET, this.proxy.secretNames());
   }
@@ -147,6 +163,7 @@ export class AdsClient {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.fetchTimers) clearTimeout(t);
     this.stream?.cancel();
     this.client.close();
   }
@@ -299,19 +316,67 @@ export class AdsClient {
     this.advance();
   }
 
+  /**
+   * Envoy's initial_fetch_timeout for a type's first response: when it passes, initialization
+   * goes on as if an empty response had come (counted as `<type>.init_fetch_timeout`).
+   */
+  private fetchTimeout(typeUrl: string, timeout: string | undefined): void {
+    const s = this.state.get(typeUrl)!;
+    const ms = initialFetchTimeoutMs(timeout);
+    if (ms <= 0 || s.received || this.isInit) return;
+    const t = setTimeout(() => {
+      this.fetchTimers.delete(t);
+      if (s.received || this.stopped) return;
+      s.timedOut = true;
+      this.stat(typeUrl, "init_fetch_timeout");
+      this.advance();
+    }, ms);
+    t.unref();
+    this.fetchTimers.add(t);
+  }
+
+  /** Each EDS cluster still waiting for its assignment gets its eds_config's initial fetch timeout. */
+  private edsFetchTimeouts(): void {
+    for (const c of this.proxy.clusters.all()) {
+      if (c.initialized || !c.edsName || this.edsTimed.has(c)) continue;
+      this.edsTimed.add(c);
+      const ms = initialFetchTimeoutMs(
+        c.config.eds_cluster_config?.eds_config?.initial_fetch_timeout,
+      );
+      if (ms <= 0) continue;
+      const t = setTimeout(() => {
+        this.fetchTimers.delete(t);
+        if (c.initialized || this.stopped) return;
+        c.initialized = true; // warm with no endpoints, as Envoy does
+        c.stat("init_fetch_timeout").inc();
+        this.advance();
+      }, ms);
+      t.unref();
+      this.fetchTimers.add(t);
+    }
+  }
+
   /** Moves the subscriptions forward in Envoy's order and notices when initialization is done. */
   private advance(): void {
     const st = (t: string) => this.state.get(t)!;
-    if (!st(TYPE_URL.CLUSTER).received) return;
+    const done = (t: string) => st(t).received || st(t).timedOut;
+    if (!done(TYPE_URL.CLUSTER)) return;
     this.updateSubscription(TYPE_URL.CLUSTER_LOAD_ASSIGNMENT, this.proxy.clusters.edsNames());
     this.updateSubscription(TYPE_URL.SECRET, this.proxy.secretNames());
+    this.edsFetchTimeouts();
     const clustersWarm = this.proxy.clusters.all().every((c) => c.initialized);
-    if (!st(TYPE_URL.LISTENER).requested && clustersWarm) this.request(TYPE_URL.LISTENER);
-    if (!st(TYPE_URL.LISTENER).received) return;
-    this.updateSubscription(TYPE_URL.ROUTE_CONFIGURATION, this.proxy.rdsNames());
+    if (!st(TYPE_URL.LISTENER).requested && clustersWarm) {
+      this.request(TYPE_URL.LISTENER);
+      this.fetchTimeout(TYPE_URL.LISTENER, this.opts.ldsInitialFetchTimeout);
+    }
+    if (!done(TYPE_URL.LISTENER)) return;
     const rds = st(TYPE_URL.ROUTE_CONFIGURATION);
+    const rdsFirst = !rds.requested;
+    this.updateSubscription(TYPE_URL.ROUTE_CONFIGURATION, this.proxy.rdsNames());
+    // the HCMs' rds.config_source is not kept per name, so RDS waits Envoy's default
+    if (rdsFirst && rds.requested) this.fetchTimeout(TYPE_URL.ROUTE_CONFIGURATION, undefined);
     const routesIn = this.proxy.rdsNames().every((n) => this.proxy.resources.get("route", n));
-    if (!this.isInit && (routesIn || rds.received)) {
+    if (!this.isInit && (routesIn || rds.received || rds.timedOut)) {
       this.isInit = true;
       this.markInit();
     }

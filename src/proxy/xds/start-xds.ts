@@ -57,6 +57,8 @@ export function startXds(proxy: ProxyServer, b: Bootstrap, override?: string): X
     target: adsTarget(b, override),
     node: b.node ?? {},
     delta: b.dynamic_resources?.ads_config?.api_type === "DELTA_GRPC",
+    cdsInitialFetchTimeout: b.dynamic_resources?.cds_config?.initial_fetch_timeout,
+    ldsInitialFetchTimeout: b.dynamic_resources?.lds_config?.initial_fetch_timeout,
   });
   client.start();
   return { initialized: client.initialized, client, stop: () => client.stop() };
