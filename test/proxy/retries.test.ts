@@ -332,3 +332,25 @@ test("mirroring: the shadow gets the POST body and a -shadow host; the main answ
   await request(px.port("l"), "/mirror/none");
   assert.equal(ok2.seen.length, n, "runtime_fraction 0 mirrors nothing");
 });
+
+test("x-envoy-upstream-rq-timeout-ms overrides the route timeout; the upstream sees the expected timeout", async () => {
+  const r = await request(px.port("l"), "/5xx", {
+    headers: { "x-id": "t1", "x-fail": "9:slow", "x-envoy-upstream-rq-timeout-ms": "100" },
+  });
+  assert.equal(r.status, 504);
+  assert.match(lastLog(), /" 504 UT /);
+  const seen = flaky.seen.find((s) => s.headers["x-id"] === "t1");
+  assert.ok(seen);
+  assert.equal(seen.headers["x-envoy-expected-rq-timeout-ms"], "100");
+  assert.equal(
+    seen.headers["x-envoy-upstream-rq-timeout-ms"],
+    undefined,
+    "consumed, not forwarded",
+  );
+  const p = await request(px.port("l"), "/pertry", {
+    headers: { "x-id": "t2", "x-envoy-upstream-rq-per-try-timeout-ms": "50" },
+  });
+  assert.equal(p.status, 200);
+  const seen2 = flaky.seen.find((s) => s.headers["x-id"] === "t2");
+  assert.equal(seen2?.headers["x-envoy-expected-rq-timeout-ms"], "50");
+});

@@ -42,7 +42,11 @@ export class RetryState {
     const headerMax = Number(requestHeaders.get("x-envoy-max-retries"));
     this.maxRetries =
       Number.isInteger(headerMax) && headerMax >= 0 ? headerMax : (policy.num_retries ?? 1);
-    this.perTryTimeoutMs = parseDurationMs(policy.per_try_timeout, 0);
+    const headerPerTry = Number(requestHeaders.get("x-envoy-upstream-rq-per-try-timeout-ms"));
+    this.perTryTimeoutMs =
+      Number.isInteger(headerPerTry) && headerPerTry > 0
+        ? headerPerTry
+        : parseDurationMs(policy.per_try_timeout, 0);
     this.codes = new Set(policy.retriable_status_codes ?? []);
     for (const c of (requestHeaders.get("x-envoy-retriable-status-codes") ?? "").split(",")) {
       if (/^\d{3}$/.test(c.trim())) this.codes.add(Number(c.trim()));
@@ -104,6 +108,8 @@ export class RetryState {
 
 /** Request headers Envoy's router consumes and does not forward. */
 export const RETRY_HEADERS = [
+  "x-envoy-upstream-rq-timeout-ms",
+  "x-envoy-upstream-rq-per-try-timeout-ms",
   "x-envoy-retry-on",
   "x-envoy-retry-grpc-on",
   "x-envoy-max-retries",

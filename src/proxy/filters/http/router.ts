@@ -133,7 +133,12 @@ export class Router {
         applyHeaderOps(h, target.response_headers_to_add, target.response_headers_to_remove),
       );
     }
-    const timeoutMs = parseDurationMs(action.timeout, 15_000);
+    // x-envoy-upstream-rq-timeout-ms overrides the route timeout (the edge strips it from outside)
+    const headerTimeout = Number(s.headers.get("x-envoy-upstream-rq-timeout-ms") ?? Number.NaN);
+    const timeoutMs =
+      Number.isInteger(headerTimeout) && headerTimeout >= 0
+        ? headerTimeout
+        : parseDurationMs(action.timeout, 15_000);
     const vhost = s.route?.vhost.vhost;
     const policy = action.retry_policy ?? vhost?.retry_policy;
     const retry = policy ? new RetryState(policy, s.headers) : undefined;
@@ -209,6 +214,9 @@ export class Router {
         s.upstreamHost = host.key;
         if (s.route?.vhost.vhost.include_request_attempt_count)
           s.headers.set("x-envoy-attempt-count", String(attempt));
+        // Envoy tells the upstream how long this attempt may take
+        const expected = retry?.perTryTimeoutMs || a.timeoutMs;
+        if (expected > 0) s.headers.set("x-envoy-expected-rq-timeout-ms", String(expected));
         const perTry = retry?.perTryTimeoutMs ? new AbortController() : undefined;
         const perTryTimer = perTry
           ? setTimeout(() => perTry.abort(), retry!.perTryTimeoutMs)
