@@ -5,8 +5,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { type CaptureRequest, chooseCapture, removeMeshNetwork } from "../runtime/capture.ts";
 import { mastHome } from "../runtime/home.ts";
 import { up } from "../runtime/mesh.ts";
+import { readState } from "../runtime/state.ts";
 import { UsageError } from "./usage.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -28,7 +30,10 @@ function istioCorpus(): string {
 interface UpFlags {
   readonly filename?: string[];
   readonly apply?: string[];
+  readonly capture: string;
 }
+
+const CAPTURE_MODES = ["explicit", "transparent", "auto"];
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 
@@ -99,9 +104,24 @@ export function registerUp(program: Command): void {
       collect,
     )
     .option("--apply <file>", "Istio config to apply on start (repeatable)", collect)
+    .option(
+      "--capture <mode>",
+      "how app traffic reaches the sidecars: explicit (HTTP_PROXY, no privileges), transparent (network namespaces + iptables, root), auto",
+      "explicit",
+    )
     .action(async (flags: UpFlags) => {
       const started = Date.now();
       const home = mastHome();
+      if (!CAPTURE_MODES.includes(flags.capture))
+        throw new UsageError(
+          `up: --capture must be one of ${CAPTURE_MODES.join(", ")}, got ${flags.capture}`,
+        );
+      let capture: ReturnType<typeof chooseCapture>;
+      try {
+        capture = chooseCapture(flags.capture as CaptureRequest);
+      } catch (e) {
+        throw new UsageError(`up: ${(e as Error).message}`);
+      }
       let manifests = flags.filename;
       let apply = flags.apply ?? [];
       if (!manifests?.length) {
@@ -117,13 +137,14 @@ export function registerUp(program: Command): void {
       const stale = await stopByPidFiles(home.run);
       if (stale) log(`mast up: stopped ${stale} processes a killed \`mast up\` left running`);
       log(`mast up: starting the mesh in ${home.root}`);
-      const mesh = await up({ home, manifests, apply, log });
+      log(`mast up: capture ${capture.mode} (${capture.reason})`);
+      const mesh = await up({ home, manifests, apply, log, capture: capture.mode });
       writeFileSync(upPid, `${process.pid}\n`);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       process.stdout.write(
         `\nThe mesh is up (${secs} s).\n` +
           `  Product page:   ${mesh.productPage}\n` +
-          `  Control plane:  ${mesh.controlPlane} (xDS), http://${mesh.controlPlane.replace(/:\d+$/, ":15014")}/debug/syncz\n` +
+          `  Control plane:  ${mesh.controlPlane} (xDS), http://${mesh.monitoring}/debug/syncz\n` +
           `  Config:         mast apply -f <file>   (MAST_HOME=${home.root})\n` +
           `  Logs:           mast logs <workload>   (${mesh.supervisor.names().join(", ")})\n` +
           "Press Ctrl-C to stop.\n",
@@ -151,8 +172,10 @@ export function registerUp(program: Command): void {
           return;
         }
       }
-      // No `mast up` left (killed): stop what its pid files name.
+      // No `mast up` left (killed): stop what its pid files name, remove its pod network.
       const stopped = await stopByPidFiles(home.run);
+      const state = readState(home);
+      if (state) removeMeshNetwork(state.block);
       process.stdout.write(stopped || upPid ? "mesh stopped\n" : "no mesh running\n");
     });
 

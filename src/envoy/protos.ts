@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 
 const require = createRequire(import.meta.url);
@@ -16,7 +17,10 @@ export const PROTO_INCLUDE_DIRS: readonly string[] = [
   "xds",
   "googleapis",
   "protoc-gen-validate",
-].map((d) => join(XDS_DEPS, d));
+]
+  .map((d) => join(XDS_DEPS, d))
+  // Istio's own xDS types (NameTable), which no npm package ships
+  .concat(fileURLToPath(new URL("./proto", import.meta.url)));
 
 // v3 files that import protos not shipped in the package (OpenCensus, OpenTelemetry, Prometheus).
 const UNLOADABLE = new Set([
@@ -33,6 +37,7 @@ const XDS_EXTRA = [
   "udpa/type/v1/typed_struct.proto",
   "xds/type/matcher/v3/matcher.proto",
   "google/rpc/status.proto",
+  "istio/networking/nds/v1/nds.proto",
 ];
 
 function listV3Files(dir: string, rel: string, out: string[]): string[] {

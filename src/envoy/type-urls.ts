@@ -14,6 +14,8 @@ export const TYPE_URL = {
   SCOPED_ROUTE_CONFIGURATION: `${P}envoy.config.route.v3.ScopedRouteConfiguration`,
   RUNTIME: `${P}envoy.service.runtime.v3.Runtime`,
   EXTENSION_CONFIG: `${P}envoy.config.core.v3.TypedExtensionConfig`,
+  /** Istio's DNS name table (NDS), for sidecars that proxy DNS. */
+  NAME_TABLE: `${P}istio.networking.nds.v1.NameTable`,
   // network filters
   HTTP_CONNECTION_MANAGER: `${P}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
   TCP_PROXY: `${P}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,
@@ -83,6 +85,7 @@ export const XDS_SHORT_NAME: Readonly<Record<string, string>> = {
   [TYPE_URL.CLUSTER_LOAD_ASSIGNMENT]: "eds",
   [TYPE_URL.SECRET]: "sds",
   [TYPE_URL.EXTENSION_CONFIG]: "ecds",
+  [TYPE_URL.NAME_TABLE]: "nds",
 };
 
 /** Type URL for a fully qualified message name. */

@@ -4,6 +4,7 @@
 import type http from "node:http";
 import { createAdminServer, createReadinessServer } from "./admin/admin-server.ts";
 import type { Bootstrap } from "./config-types.ts";
+import { type DnsProxy, startDnsCapture } from "./dns/dns-proxy.ts";
 import { ProxyServer } from "./proxy.ts";
 import { startXds, type XdsHandle } from "./xds/start-xds.ts";
 
@@ -20,6 +21,8 @@ export interface RunOptions {
   /** Overrides the xDS server (host:port) the bootstrap names. */
   readonly xdsAddress?: string;
   readonly onQuit?: () => void;
+  /** The DNS proxy's address when node metadata asks for DNS_CAPTURE (Istio: localhost:15053). */
+  readonly dnsAddress?: { host: string; port: number };
 }
 
 export interface RunningProxy {
@@ -49,11 +52,13 @@ export async function runProxy(opts: RunOptions): Promise<RunningProxy> {
   });
   const servers: http.Server[] = [];
   let xds: XdsHandle | undefined;
+  let dns: DnsProxy | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     xds?.stop();
+    dns?.close();
     for (const s of servers) {
       s.closeAllConnections();
       s.close();
@@ -85,7 +90,8 @@ export async function runProxy(opts: RunOptions): Promise<RunningProxy> {
     }
     let ready: Promise<void>;
     if (opts.bootstrap.dynamic_resources?.ads_config) {
-      xds = startXds(proxy, opts.bootstrap, opts.xdsAddress);
+      dns = await startDnsCapture(opts.bootstrap, opts.dnsAddress);
+      xds = startXds(proxy, opts.bootstrap, opts.xdsAddress, dns && ((t) => dns!.setTable(t)));
       ready = xds.initialized.then(() => proxy.markInitialized());
     } else {
       proxy.markInitialized();

@@ -1,6 +1,7 @@
 // Envoy v3 bootstraps for the local mesh's proxies: ADS to the control plane, and the node id and
-// Istio metadata istio-agent would send, with INTERCEPTION_MODE=NONE (explicit proxying, no
-// capture) and the application's own address (MAST_APP_IP) for the inbound clusters.
+// Istio metadata istio-agent would send: INTERCEPTION_MODE=NONE (explicit proxying, no capture)
+// with the application's own address (MAST_APP_IP) for the inbound clusters, or REDIRECT with
+// DNS_CAPTURE for sidecars behind iptables capture.
 
 import { VERSION } from "../cli/version.ts";
 
@@ -12,8 +13,12 @@ export interface ProxyNode {
   readonly labels: Readonly<Record<string, string>>;
   readonly serviceAccount: string;
   readonly workloadName: string;
-  /** Where the application listens (sidecars only). */
+  /** Where the application listens (explicit sidecars only). */
   readonly appIP?: string;
+  /** Behind iptables capture: REDIRECT mode, DNS proxying. */
+  readonly captured?: boolean;
+  /** Static secrets (the workload certificate as `default`, the root as `ROOTCA`). */
+  readonly secrets?: readonly object[];
 }
 
 export function nodeId(n: ProxyNode): string {
@@ -29,10 +34,11 @@ export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number
     CLUSTER_ID: "Kubernetes",
     INSTANCE_IPS: n.podIP,
     WORKLOAD_NAME: n.workloadName,
-    INTERCEPTION_MODE: "NONE",
+    INTERCEPTION_MODE: n.captured ? "REDIRECT" : "NONE",
     ISTIO_VERSION: VERSION,
   };
   if (n.appIP) metadata.MAST_APP_IP = n.appIP;
+  if (n.captured) metadata.DNS_CAPTURE = "true";
   return {
     node: { id: nodeId(n), cluster: `${n.workloadName}.${n.namespace}`, metadata },
     admin: { address: { socket_address: { address: n.podIP, port_value: 15000 } } },
@@ -54,6 +60,7 @@ export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number
       lds_config: { ads: {}, resource_api_version: "V3" },
     },
     static_resources: {
+      ...(n.secrets ? { secrets: n.secrets } : {}),
       clusters: [
         {
           name: "xds-grpc",

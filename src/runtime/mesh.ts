@@ -2,6 +2,8 @@
 // watches the user's config and a cluster directory the runtime writes (Services, Deployments,
 // Pods); each pod gets a sidecar on its pod IP and its app behind it, started once the sidecar
 // has its config (holdApplicationUntilProxyStarts); an ingress gateway serves Istio's gateways.
+// Explicit capture puts the pods on loopback addresses; transparent capture (capture.ts) puts
+// each in its own network namespace with Istio's iptables rules and DNS capture.
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -13,11 +15,25 @@ import type { Resource } from "../api/resource.ts";
 import { validateObject } from "../api/validate.ts";
 import { readInputs } from "../config/read.ts";
 import { type ProxyNode, proxyBootstrap } from "./bootstrap.ts";
+import {
+  bridgeIP,
+  type CaptureMode,
+  podNetns,
+  removeMeshNetwork,
+  setupMeshNetwork,
+  sidecarBootstrap,
+  teardownMeshNetwork,
+  transparentPodIP,
+} from "./capture.ts";
 import { applyToConfigDir } from "./config-dir.ts";
 import { ensureHome, type MastHome } from "./home.ts";
+import { PROXY_GID, PROXY_UID } from "./istio-iptables.ts";
+import { inNetns } from "./netns.ts";
 import { type Plan, type PlannedPod, planWorkloads } from "./plan.ts";
 import { gatewayIP, loadOrCreateState, pilotIP } from "./state.ts";
 import { Supervisor } from "./supervisor.ts";
+import { allocateServiceVips } from "./vips.ts";
+import { istioSecrets, MeshCa } from "./workload-certs.ts";
 
 const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const NODE_ARGS = ["--disable-warning=ExperimentalWarning", MAIN];
@@ -35,6 +51,8 @@ export interface UpOptions {
   readonly apply: readonly string[];
   readonly log?: (line: string) => void;
   readonly timeoutMs?: number;
+  /** How application traffic reaches the sidecars (default explicit). */
+  readonly capture?: CaptureMode;
 }
 
 export interface RunningMesh {
@@ -42,7 +60,10 @@ export interface RunningMesh {
   readonly block: number;
   readonly productPage: string;
   readonly controlPlane: string;
+  /** The control plane's monitoring address (syncz, metrics). */
+  readonly monitoring: string;
   readonly pods: readonly PlannedPod[];
+  readonly capture: CaptureMode;
   stop(): Promise<void>;
 }
 
@@ -70,15 +91,18 @@ const CLUSTER_KINDS = new Set(["Service", "ServiceAccount", "Deployment.apps"]);
 
 /**
  * What an API server would hold: the manifests' Services, ServiceAccounts and Deployments, the
- * planned Pods, and the ingress gateway's Service and Pod.
+ * planned Pods, and the ingress gateway's Service and Pod. Captured traffic is addressed to
+ * Service VIPs: with `vips`, Services get clusterIPs as a cluster would give them.
  */
 export function clusterResources(
   manifests: readonly Resource[],
   plan: Plan,
   block: number,
+  vips = false,
 ): Resource[] {
+  const objects = manifests.filter((r) => CLUSTER_KINDS.has(r.kind.id));
   return [
-    ...manifests.filter((r) => CLUSTER_KINDS.has(r.kind.id)),
+    ...(vips ? allocateServiceVips(objects) : objects),
     ...plan.podResources,
     ...gatewayResources(block),
   ];
@@ -151,8 +175,11 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The mesh's proxies by process name: the ingress gateway, and each pod's sidecar. */
-export function proxyNodes(plan: Plan, block: number): Map<string, ProxyNode> {
+/**
+ * The mesh's proxies by process name: the ingress gateway, and each pod's sidecar (`captured`:
+ * behind iptables, REDIRECT mode, DNS capture; else told the app's address).
+ */
+export function proxyNodes(plan: Plan, block: number, captured = false): Map<string, ProxyNode> {
   const nodes = new Map<string, ProxyNode>();
   nodes.set("istio-ingressgateway", {
     type: "router",
@@ -172,7 +199,7 @@ export function proxyNodes(plan: Plan, block: number): Map<string, ProxyNode> {
       labels: p.labels,
       serviceAccount: p.serviceAccount,
       workloadName: p.deployment,
-      appIP: p.appIP,
+      ...(captured ? { captured } : { appIP: p.appIP }),
     });
   }
   return nodes;
@@ -190,8 +217,14 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
   const home = ensureHome(opts.home);
   const { block } = await loadOrCreateState(home);
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const capture = opts.capture ?? "explicit";
+  const transparent = capture === "transparent";
   const manifests = loadResources(opts.manifests);
-  const plan = planWorkloads(manifests, block);
+  const plan = planWorkloads(
+    manifests,
+    block,
+    transparent ? (i) => ({ podIP: transparentPodIP(block, i), appIP: "0.0.0.0" }) : undefined,
+  );
   for (const p of plan.problems) log(`warning: ${p}`);
   const userConfig = loadResources(opts.apply);
   applyToConfigDir(home.config, userConfig);
@@ -200,7 +233,7 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
   const clusterDir = home.cluster;
   rmSync(clusterDir, { recursive: true, force: true });
   mkdirSync(clusterDir, { recursive: true });
-  applyToConfigDir(clusterDir, clusterResources(manifests, plan, block));
+  applyToConfigDir(clusterDir, clusterResources(manifests, plan, block, transparent));
 
   const supervisor = new Supervisor({
     logDir: home.logs,
@@ -209,9 +242,30 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
       if (event !== "started") log(`${name}: ${event} (${detail})`);
     },
   });
-  const stop = () => supervisor.stopAll(3_000);
+  const stop = async () => {
+    await supervisor.stopAll(3_000);
+    if (transparent) teardownMeshNetwork(block);
+  };
+  // Sidecars by process name → their pod's network namespace (transparent capture).
+  const netnsOf = new Map(
+    plan.pods.map((p, i) => [`${workloadName(p, plan.pods)}-proxy`, podNetns(block, i)]),
+  );
   try {
-    const pilotHost = pilotIP(block);
+    const left = removeMeshNetwork(block);
+    if (left) log(`mast up: removed ${left} network namespaces a previous mesh left`);
+    if (transparent) {
+      setupMeshNetwork(
+        block,
+        plan.pods.map((p, index) => ({
+          index,
+          podIP: p.podIP,
+          namespace: podNetns(block, index),
+          kubeNamespace: p.namespace,
+        })),
+      );
+    }
+    // Captured pods reach the control plane on the bridge; loopback is theirs alone.
+    const pilotHost = transparent ? bridgeIP(block) : pilotIP(block);
     supervisor.start({
       name: "pilot",
       command: process.execPath,
@@ -225,7 +279,7 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
         "--xds-address",
         `${pilotHost}:${XDS_PORT}`,
         "--monitoring-address",
-        `${pilotHost}:${MONITORING_PORT}`,
+        `${pilotIP(block)}:${MONITORING_PORT}`,
         "--debounce-after",
         "50",
         "--debounce-max",
@@ -235,51 +289,86 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
     });
     // Proxies back off exponentially while the control plane is away: start them once it listens.
     await waitFor("the control plane", deadline, () => tcpOpen(pilotHost, XDS_PORT));
-    const startProxy = (name: string, node: ProxyNode) => {
+    const startProxy = (name: string, node: ProxyNode, netns?: string) => {
       const file = join(home.run, `${name}.bootstrap.json`);
-      writeFileSync(
-        file,
-        JSON.stringify(proxyBootstrap(node, { host: pilotHost, port: XDS_PORT })),
-      );
+      const bootstrap = JSON.stringify(proxyBootstrap(node, { host: pilotHost, port: XDS_PORT }));
+      // 0600: a captured sidecar's bootstrap holds its private key
+      writeFileSync(file, bootstrap, { mode: 0o600 });
+      const args = [
+        ...PROXY_NODE_ARGS,
+        "proxy",
+        "--bind-address",
+        node.podIP,
+        "--drain-time-s",
+        "1",
+      ];
+      if (!netns) {
+        supervisor.start({ name, command: process.execPath, args: [...args, "-c", file], env: {} });
+        return;
+      }
+      // In its pod's namespace as uid/gid 1337, which the capture rules exempt, reading a copy
+      // of the bootstrap that uid owns (MAST_HOME need not be readable by it).
+      const [ip, ...netnsArgs] = inNetns(netns);
       supervisor.start({
         name,
-        command: process.execPath,
+        command: ip!,
         args: [
-          ...PROXY_NODE_ARGS,
-          "proxy",
+          ...netnsArgs,
+          "setpriv",
+          `--reuid=${PROXY_UID}`,
+          `--regid=${PROXY_GID}`,
+          "--clear-groups",
+          process.execPath,
+          ...args,
           "-c",
-          file,
-          "--bind-address",
-          node.podIP,
-          "--drain-time-s",
-          "1",
+          sidecarBootstrap(block, name, bootstrap),
         ],
         env: {},
       });
     };
-    for (const [name, node] of proxyNodes(plan, block)) startProxy(name, node);
+    // Captured sidecars' inbound chains accept mTLS too: they need the certificates istio-agent
+    // would have fetched.
+    const ca = transparent ? new MeshCa() : undefined;
+    for (const [name, node] of proxyNodes(plan, block, transparent)) {
+      const netns = transparent ? netnsOf.get(name) : undefined;
+      const spiffe = `spiffe://cluster.local/ns/${node.namespace}/sa/${node.serviceAccount}`;
+      startProxy(
+        name,
+        ca && netns ? { ...node, secrets: istioSecrets(ca.issue(spiffe)) } : node,
+        netns,
+      );
+    }
+    ca?.close();
     // holdApplicationUntilProxyStarts: each app starts once its sidecar has its config.
     await Promise.all(
-      plan.pods.map(async (p) => {
+      plan.pods.map(async (p, index) => {
         await waitFor(`${p.deployment} proxy`, deadline, () =>
           httpOk(`http://${p.podIP}:15021/healthz/ready`),
         );
+        // Captured apps run unmodified in their namespace; explicit ones get a proxy to talk to.
+        const explicitEnv = {
+          HTTP_PROXY: `http://${p.podIP}:15001`,
+          http_proxy: `http://${p.podIP}:15001`,
+          NO_PROXY: "",
+          no_proxy: "",
+          NODE_USE_ENV_PROXY: "1",
+        };
+        const [command, ...prefix] = transparent
+          ? [...inNetns(podNetns(block, index)), process.execPath]
+          : [process.execPath];
         for (const c of p.containers) {
           const name = workloadName(p, plan.pods);
           supervisor.start({
             name: p.containers.length > 1 ? `${name}-${c.name}` : name,
-            command: process.execPath,
-            args: [c.command.script],
+            command: command!,
+            args: [...prefix, c.command.script],
             env: {
               ...c.command.env,
               ...c.env,
               HOST: p.appIP,
               PORT: String(c.ports[0] ?? 8080),
-              HTTP_PROXY: `http://${p.podIP}:15001`,
-              http_proxy: `http://${p.podIP}:15001`,
-              NO_PROXY: "",
-              no_proxy: "",
-              NODE_USE_ENV_PROXY: "1",
+              // a pod's hostname is its name
+              ...(transparent ? { HOSTNAME: p.name } : explicitEnv),
             },
           });
         }
@@ -294,7 +383,9 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
       block,
       productPage,
       controlPlane: `${pilotHost}:${XDS_PORT}`,
+      monitoring: `${pilotIP(block)}:${MONITORING_PORT}`,
       pods: plan.pods,
+      capture,
       stop,
     };
   } catch (e) {

@@ -42,7 +42,9 @@ export function listNetns(): string[] {
 export function addNetns(ns: string, sysctls: Readonly<Record<string, string>> = {}): void {
   sh("ip", ["netns", "add", ns]);
   sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
-  for (const [k, v] of Object.entries(sysctls)) nsExec(ns, ["sysctl", "-q", "-w", `${k}=${v}`]);
+  // written under /proc/sys as seen from inside (procps' sysctl need not be installed)
+  for (const [k, v] of Object.entries(sysctls))
+    nsExec(ns, ["sh", "-c", 'printf %s "$1" > "$0"', `/proc/sys/${k.replaceAll(".", "/")}`, v]);
 }
 
 /** Deletes a namespace (its veth ends go with it) and its /etc/netns files; absent is fine. */
@@ -86,12 +88,22 @@ export interface VethEnd {
   readonly gateway?: string;
 }
 
+let vethCounter = 0;
+
 /** A veth pair between two namespaces (or one and a bridge), addressed and up. */
 export function addVeth(a: VethEnd, b: VethEnd): void {
-  sh("ip", ["link", "add", a.name, "type", "veth", "peer", "name", b.name]);
-  for (const end of [a, b]) {
+  // Ends bound for a namespace are created under a temporary name, which cannot clash with the
+  // root namespace's interfaces (eth0), then renamed inside.
+  const created = [a, b].map((end) =>
+    end.ns ? `mt${process.pid % 1_000_000}v${vethCounter++}` : end.name,
+  );
+  sh("ip", ["link", "add", created[0]!, "type", "veth", "peer", "name", created[1]!]);
+  [a, b].forEach((end, i) => {
     const ipn = end.ns ? ["-n", end.ns] : [];
-    if (end.ns) sh("ip", ["link", "set", end.name, "netns", end.ns]);
+    if (end.ns) {
+      sh("ip", ["link", "set", created[i]!, "netns", end.ns]);
+      sh("ip", [...ipn, "link", "set", created[i]!, "name", end.name]);
+    }
     if (end.bridge) sh("ip", ["link", "set", end.name, "master", end.bridge]);
     for (const cidr of end.cidrs ?? []) {
       // IPv6 duplicate address detection would keep the address unusable for a second or two
@@ -100,6 +112,15 @@ export function addVeth(a: VethEnd, b: VethEnd): void {
     }
     sh("ip", [...ipn, "link", "set", end.name, "up"]);
     if (end.gateway) sh("ip", [...ipn, "route", "add", "default", "via", end.gateway]);
+  });
+}
+
+export function commandExists(tool: string): boolean {
+  try {
+    execFileSync("sh", ["-c", 'command -v "$0"', tool], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -108,11 +129,8 @@ export function netnsUnavailable(): string | undefined {
   if (process.platform !== "linux") return "network namespaces exist on Linux only";
   if (process.getuid?.() !== 0) return "transparent capture needs root (CAP_NET_ADMIN)";
   for (const tool of ["ip", "iptables-restore", "ip6tables-restore", "setpriv"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
+    if (!commandExists(tool))
       return `${tool} not found (apt-get install iproute2 iptables util-linux)`;
-    }
   }
   const probe = `mast-probe-${process.pid}`;
   try {

@@ -56,7 +56,14 @@ function literalEnv(c: Container): Record<string, string> {
   return env;
 }
 
-export function planWorkloads(resources: readonly Resource[], block: number): Plan {
+/** A pod's addresses by its index in the plan. */
+export type PodAddressing = (index: number) => { podIP: string; appIP: string };
+
+export function planWorkloads(
+  resources: readonly Resource[],
+  block: number,
+  addressing: PodAddressing = (i) => podAddresses(block, i),
+): Plan {
   const pods: PlannedPod[] = [];
   const problems: string[] = [];
   const deployments = resources
@@ -85,7 +92,7 @@ export function planWorkloads(resources: readonly Resource[], block: number): Pl
     if (containers.length === 0) continue;
     const replicas = Math.max(1, spec.replicas ?? 1);
     for (let i = 0; i < replicas; i++) {
-      const { podIP, appIP } = podAddresses(block, pods.length);
+      const { podIP, appIP } = addressing(pods.length);
       pods.push({
         name: podName(d.metadata.name, namespace, i),
         namespace,

@@ -35,6 +35,8 @@ export interface AdsClientOptions {
   /** initial_fetch_timeout of the bootstrap's cds_config / lds_config (Envoy's default 15 s). */
   readonly cdsInitialFetchTimeout?: string;
   readonly ldsInitialFetchTimeout?: string;
+  /** Subscribes to Istio's NameTable (DNS capture) and hands each one over. */
+  readonly onNameTable?: (table: JsonObject) => void;
 }
 
 /** Envoy's ConfigSource.initial_fetch_timeout: default 15 s, 0 waits forever. */
@@ -49,7 +51,7 @@ const ORDER = [
   TYPE_URL.ROUTE_CONFIGURATION,
   TYPE_URL.SECRET,
 ] as const;
-const WILDCARD = new Set<string>([TYPE_URL.CLUSTER, TYPE_URL.LISTENER]);
+const WILDCARD = new Set<string>([TYPE_URL.CLUSTER, TYPE_URL.LISTENER, TYPE_URL.NAME_TABLE]);
 
 interface TypeState {
   /** Last accepted version (SotW) / per-resource versions (Delta). */
@@ -108,7 +110,7 @@ export class AdsClient {
     this.initialized = new Promise((r) => {
       this.markInit = r;
     });
-    for (const t of ORDER) {
+    for (const t of opts.onNameTable ? [...ORDER, TYPE_URL.NAME_TABLE] : ORDER) {
       this.state.set(t, {
         version: "",
         resourceVersions: new Map(),
@@ -146,6 +148,8 @@ export class AdsClient {
     stream.on("end", () => this.reconnect(stream));
     this.request(TYPE_URL.CLUSTER);
     this.fetchTimeout(TYPE_URL.CLUSTER, this.opts.cdsInitialFetchTimeout);
+    // the name table depends on nothing and holds nothing back
+    if (this.opts.onNameTable) this.request(TYPE_URL.NAME_TABLE);
     // secrets do not depend on clusters; ask for the ones static resources need right away
     this.updateSubscription(TYPE_URL.SECRET, this.proxy.secretNames());
   }
@@ -256,6 +260,9 @@ export class AdsClient {
         return p.applyRoutes(list as RouteConfiguration[], version, removed);
       case TYPE_URL.SECRET:
         return p.applySecrets(list as Secret[], version, removed);
+      case TYPE_URL.NAME_TABLE:
+        this.opts.onNameTable?.(list[0] ?? {});
+        return { errors: [] };
       default:
         return { errors: [`unsupported type ${typeUrl}`] };
     }

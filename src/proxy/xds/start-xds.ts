@@ -1,5 +1,6 @@
 // Placeholder-free entry for xDS: resolves the ADS server from the bootstrap and starts the client.
 
+import type { JsonObject } from "../../envoy/index.ts";
 import type { Bootstrap } from "../config-types.ts";
 import { parseDurationMs } from "../duration.ts";
 import type { ProxyServer } from "../proxy.ts";
@@ -51,7 +52,12 @@ export function adsBackoff(b: Bootstrap): { initialBackoffMs: number; maxBackoff
   return { initialBackoffMs, maxBackoffMs };
 }
 
-export function startXds(proxy: ProxyServer, b: Bootstrap, override?: string): XdsHandle {
+export function startXds(
+  proxy: ProxyServer,
+  b: Bootstrap,
+  override?: string,
+  onNameTable?: (table: JsonObject) => void,
+): XdsHandle {
   const client = new AdsClient(proxy, {
     ...adsBackoff(b),
     target: adsTarget(b, override),
@@ -59,6 +65,7 @@ export function startXds(proxy: ProxyServer, b: Bootstrap, override?: string): X
     delta: b.dynamic_resources?.ads_config?.api_type === "DELTA_GRPC",
     cdsInitialFetchTimeout: b.dynamic_resources?.cds_config?.initial_fetch_timeout,
     ldsInitialFetchTimeout: b.dynamic_resources?.lds_config?.initial_fetch_timeout,
+    onNameTable,
   });
   client.start();
   return { initialized: client.initialized, client, stop: () => client.stop() };

@@ -9,6 +9,7 @@ import type { Json } from "./common.ts";
 import { buildEndpoints } from "./eds.ts";
 import { applyEnvoyFilters, extensionConfigs } from "./envoyfilter/index.ts";
 import { buildListeners } from "./lds.ts";
+import { buildNameTable, NAME_TABLE_RESOURCE } from "./nds.ts";
 import { buildRouteConfig, routeConfigNames } from "./rds.ts";
 
 export const XDS_TYPES = [
@@ -17,11 +18,14 @@ export const XDS_TYPES = [
   TYPE_URL.LISTENER,
   TYPE_URL.ROUTE_CONFIGURATION,
   TYPE_URL.EXTENSION_CONFIG,
+  TYPE_URL.NAME_TABLE,
 ] as const;
 
 /** Resource types that Envoy subscribes to by wildcard (empty names mean "all"). */
 export function isWildcardType(typeUrl: string): boolean {
-  return typeUrl === TYPE_URL.LISTENER || typeUrl === TYPE_URL.CLUSTER;
+  return (
+    typeUrl === TYPE_URL.LISTENER || typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.NAME_TABLE
+  );
 }
 
 export type Resources = Map<string, Json>;
@@ -60,6 +64,11 @@ export function generate(
       for (const ec of extensionConfigs(proxy, push))
         if (names?.includes(String(ec.name))) out.set(String(ec.name), ec);
       break;
+    case TYPE_URL.NAME_TABLE: {
+      const nt = buildNameTable(proxy, push);
+      if (nt) out.set(NAME_TABLE_RESOURCE, nt);
+      break;
+    }
     case TYPE_URL.CLUSTER_LOAD_ASSIGNMENT:
       for (const n of names ?? edsClusterNames(proxy, push)) {
         const cla = buildEndpoints(proxy, push, n);
