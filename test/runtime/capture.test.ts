@@ -119,11 +119,12 @@ describe("mast up --capture transparent", { skip }, () => {
   });
 
   test("an unmodified client calls http://reviews:9080 through both sidecars", async () => {
-    // "The mesh is up" once the apps are started; reviews may still be binding its port
+    // "The mesh is up" once the apps are started: reviews and ratings may still be binding
+    // their ports, so ask until reviews has stars from ratings (a bounded number of times).
     const get = () =>
       inRatingsPod(["curl", "-sS", "-f", "--max-time", "10", "http://reviews:9080/reviews/0"]);
     let r = await get();
-    for (let i = 0; i < 50 && r.code !== 0; i++) {
+    for (let i = 0; i < 50 && (r.code !== 0 || !r.out.includes('"stars"')); i++) {
       await new Promise((res) => setTimeout(res, 200));
       r = await get();
     }

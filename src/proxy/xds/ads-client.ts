@@ -383,7 +383,9 @@ export class AdsClient {
     // the HCMs' rds.config_source is not kept per name, so RDS waits Envoy's default
     if (rdsFirst && rds.requested) this.fetchTimeout(TYPE_URL.ROUTE_CONFIGURATION, undefined);
     const routesIn = this.proxy.rdsNames().every((n) => this.proxy.resources.get("route", n));
-    if (!this.isInit && (routesIn || rds.received || rds.timedOut)) {
+    // with DNS capture the app must not start before its names resolve
+    const namesIn = !this.opts.onNameTable || st(TYPE_URL.NAME_TABLE).received;
+    if (!this.isInit && (routesIn || rds.received || rds.timedOut) && namesIn) {
       this.isInit = true;
       this.markInit();
     }

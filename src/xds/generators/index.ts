@@ -64,11 +64,10 @@ export function generate(
       for (const ec of extensionConfigs(proxy, push))
         if (names?.includes(String(ec.name))) out.set(String(ec.name), ec);
       break;
-    case TYPE_URL.NAME_TABLE: {
-      const nt = buildNameTable(proxy, push);
-      if (nt) out.set(NAME_TABLE_RESOURCE, nt);
+    case TYPE_URL.NAME_TABLE:
+      // one table, also when empty: the agent holds its app until the first one arrives
+      out.set(NAME_TABLE_RESOURCE, buildNameTable(proxy, push));
       break;
-    }
     case TYPE_URL.CLUSTER_LOAD_ASSIGNMENT:
       for (const n of names ?? edsClusterNames(proxy, push)) {
         const cla = buildEndpoints(proxy, push, n);

@@ -1,6 +1,6 @@
-// NDS: Istio's NameTable (istio.networking.nds.v1) for sidecars that proxy DNS: every service the
-// proxy sees that has an address, by hostname, with its Kubernetes short name and namespace so
-// the agent can answer `reviews`, `reviews.default` and the FQDN alike.
+// NDS: Istio's NameTable (istio.networking.nds.v1) for proxies that proxy DNS (only those
+// subscribe): every service the proxy sees that has an address, by hostname, with its Kubernetes
+// short name and namespace so the agent can answer `reviews`, `reviews.default` and the FQDN.
 
 import type { MeshProxy } from "../../model/proxy.ts";
 import type { PushContext } from "../../model/push-context.ts";
@@ -9,8 +9,7 @@ import type { Json } from "./common.ts";
 /** Istio sends the table as one unnamed resource. */
 export const NAME_TABLE_RESOURCE = "";
 
-export function buildNameTable(proxy: MeshProxy, push: PushContext): Json | undefined {
-  if (proxy.type !== "sidecar") return undefined;
+export function buildNameTable(proxy: MeshProxy, push: PushContext): Json {
   const table: Record<string, Json> = {};
   for (const svc of push.servicesFor(proxy)) {
     if (svc.address === "0.0.0.0" || svc.hostname.includes("*")) continue;
