@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { TYPE_URL } from "../../src/envoy/index.ts";
 import type { Pilot } from "../../src/xds/pilot.ts";
 import { applyAll, bookinfoResources, resourcesFromText } from "../registry/fixtures.ts";
@@ -79,10 +80,14 @@ describe("ADS Delta", () => {
     ack(c, r2);
     c.send({ type_url: EDS, resource_names_unsubscribe: [REVIEWS] });
     assert.equal(await c.next(200), undefined, "unsubscribing needs no response");
-    const st = pilot.server
-      .status()
-      .find((s) => s.protocol === "delta" && s.types.some((t) => t.typeUrl === EDS));
-    assert.deepEqual(st?.types.find((t) => t.typeUrl === EDS)?.subscribed, [REVIEWS_V2]);
+    // the server handles the unsubscribe on its own schedule: poll its status (bounded)
+    const subscribed = () =>
+      pilot.server
+        .status()
+        .find((s) => s.protocol === "delta" && s.types.some((t) => t.typeUrl === EDS))
+        ?.types.find((t) => t.typeUrl === EDS)?.subscribed;
+    for (let i = 0; i < 250 && subscribed()?.length !== 1; i++) await delay(20);
+    assert.deepEqual(subscribed(), [REVIEWS_V2]);
     c.send({ type_url: EDS, resource_names_subscribe: [REVIEWS] });
     assert.deepEqual(named(await c.expect()), [REVIEWS], "resubscribing sends it again");
     c.close();
