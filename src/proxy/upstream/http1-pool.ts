@@ -1,30 +1,19 @@
 // HTTP/1.1 upstream connections per host: requests through our lean keep-alive client
 // (http1-client.ts), WebSocket/upgrade through an undici Pool's upgrade().
 
-import type { ConnectionOptions } from "node:tls";
 import type { Pool } from "undici";
 import { HeaderMap } from "../http/headers.ts";
-import { Http1Client } from "./http1-client.ts";
+import { Http1Client, type Http1ClientOptions } from "./http1-client.ts";
 import type { UpstreamRequest, UpstreamResponse, UpstreamUpgrade } from "./upstream-types.ts";
-
-export interface Http1PoolOptions {
-  readonly connectTimeoutMs: number;
-  readonly maxConnections?: number;
-  readonly tls?: ConnectionOptions;
-  /** Source address of upstream connections (upstream_bind_config). */
-  readonly localAddress?: string;
-  readonly maxRequestsPerConnection?: number;
-  readonly idleTimeoutMs?: number;
-}
 
 export class Http1Pool {
   /** undici only for upgrades, imported on the first one: it costs ~12 MB of RSS at start-up. */
   private pool: Promise<Pool> | undefined;
   private readonly origin: string;
-  private readonly opts: Http1PoolOptions;
+  private readonly opts: Http1ClientOptions;
   private readonly client: Http1Client;
 
-  constructor(address: string, port: number, opts: Http1PoolOptions) {
+  constructor(address: string, port: number, opts: Http1ClientOptions) {
     const host = address.includes(":") ? `[${address}]` : address;
     this.origin = `${opts.tls ? "https" : "http"}://${host}:${port}`;
     this.opts = opts;
