@@ -1,8 +1,10 @@
 // `mast pilot`: the control plane (istiod's discovery service) standalone, serving xDS over ADS
 // from a watched config directory until SIGINT/SIGTERM.
 
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../api/diagnostic.ts";
+import { type MeshConfig, MeshConfigError, parseMeshConfig } from "../api/mesh-config.ts";
 import { Pilot } from "../xds/pilot.ts";
 import { UsageError } from "./usage.ts";
 
@@ -15,6 +17,27 @@ interface PilotFlags {
   readonly debounceMax: string;
   readonly pushConcurrency: string;
   readonly verbose?: boolean;
+  readonly meshConfig?: string;
+}
+
+/** The --mesh-config file (Istio's `mesh` ConfigMap key) over Istio's defaults. */
+function readMeshConfig(file: string | undefined): MeshConfig | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`pilot: --mesh-config ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseMeshConfig(text, (path, msg) =>
+      process.stderr.write(`pilot: --mesh-config ${file}: warning: ${path}: ${msg}\n`),
+    );
+  } catch (e) {
+    if (e instanceof MeshConfigError)
+      throw new UsageError(`pilot: --mesh-config ${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 export function registerPilot(program: Command): void {
@@ -35,6 +58,7 @@ export function registerPilot(program: Command): void {
     .option("--debounce-after <ms>", "quiet time before a push", "100")
     .option("--debounce-max <ms>", "longest a change waits for a push", "10000")
     .option("--push-concurrency <n>", "pushes in progress at once", "100")
+    .option("--mesh-config <file>", "MeshConfig YAML over Istio's defaults (extensionProviders…)")
     .option("-v, --verbose", "log pushes and NACKs")
     .action(async (flags: PilotFlags) => {
       const num = (name: string, v: string) => {
@@ -49,8 +73,10 @@ export function registerPilot(program: Command): void {
         ? (msg: string, fields?: Record<string, unknown>) =>
             process.stderr.write(`${JSON.stringify({ scope: "xds", msg, ...fields })}\n`)
         : undefined;
+      const mesh = readMeshConfig(flags.meshConfig);
       const pilot = new Pilot({
         configDir: flags.configDir,
+        mesh,
         xdsAddress,
         monitoringAddress: flags.monitoringAddress,
         debounce: {

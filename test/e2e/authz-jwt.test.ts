@@ -7,16 +7,11 @@
 
 import assert from "node:assert/strict";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { proxyBootstrap } from "../../src/runtime/bootstrap.ts";
-import { MAST_BIN } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
-import { type Backend, type Reply, startBackend } from "../proxy/helpers.ts";
+import { type Backend, startBackend } from "../proxy/helpers.ts";
+import { podIp, type SidecarMesh, startSidecarMesh, workloadYaml } from "./sidecar-mesh.ts";
 
 const ISS = "https://idp.example";
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -29,25 +24,10 @@ function token(claims: Record<string, unknown>): string {
   return `${input}.${sign("sha256", Buffer.from(input), keys.privateKey).toString("base64url")}`;
 }
 
-// A loopback address of its own for the pod, so the proxy's inbound listener can take the
-// application's port while the application listens on 127.0.0.1.
-const POD_IP = `127.88.${1 + (process.pid % 200)}.${1 + Math.floor(Math.random() * 250)}`;
+const POD_IP = podIp(88);
 
 function config(appPort: number, jwksPort: number): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: {name: httpbin, namespace: default, labels: {app: httpbin}}
-spec:
-  selector: {app: httpbin}
-  ports: [{name: http, port: 8000, targetPort: ${appPort}}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: httpbin-0, namespace: default, labels: {app: httpbin, version: v1}}
-spec: {serviceAccountName: httpbin, containers: [{name: httpbin, image: httpbin}]}
-status: {phase: Running, podIP: ${POD_IP}, conditions: [{type: Ready, status: "True"}]}
----
+  return `${workloadYaml("httpbin", POD_IP, appPort)}
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: idp-jwks, namespace: default}
@@ -89,105 +69,30 @@ spec:
 }
 
 describe("e2e: AuthorizationPolicy and RequestAuthentication through mast pilot and mast proxy", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mast-authz-e2e-"));
   let jwks: http.Server;
   let app: Backend;
-  let pilot: Started | undefined;
-  let proxy: Started | undefined;
-  let appPort = 0;
+  let mesh: SidecarMesh | undefined;
 
   before(async () => {
     jwks = http.createServer((_q, res) => res.end(JWKS));
     await new Promise<void>((r) => jwks.listen(0, "127.0.0.1", r));
     app = await startBackend("httpbin");
-    appPort = app.port;
-    const cfg = join(dir, "config");
-    mkdirSync(cfg);
-    writeFileSync(join(cfg, "mesh.yaml"), config(appPort, (jwks.address() as AddressInfo).port));
-    pilot = await startProcess(
-      MAST_BIN,
-      [
-        "pilot",
-        "--config-dir",
-        cfg,
-        "--xds-address",
-        "127.0.0.1:0",
-        "--monitoring-address",
-        "127.0.0.1:0",
-      ],
-      { ready: /xDS on [^:]+:(\d+)/, env: { MAST_HOME: dir } },
-    );
-    const bootstrap = proxyBootstrap(
-      {
-        type: "sidecar",
-        podIP: POD_IP,
-        podName: "httpbin-0",
-        namespace: "default",
-        labels: { app: "httpbin", version: "v1" },
-        serviceAccount: "httpbin",
-        workloadName: "httpbin",
-        appIP: "127.0.0.1",
-      },
-      { host: "127.0.0.1", port: Number(pilot.match[1]) },
-    );
-    writeFileSync(join(dir, "bootstrap.json"), JSON.stringify(bootstrap));
-    proxy = await startProcess(
-      MAST_BIN,
-      [
-        "proxy",
-        "-c",
-        join(dir, "bootstrap.json"),
-        "--admin-port",
-        "0",
-        "--readiness-port",
-        "-1",
-        "--bind-address",
-        "127.0.0.1",
-      ],
-      { ready: /admin on port (\d+)/, env: { MAST_HOME: dir } },
-    );
-    // Readiness: the inbound listener is up once the first LDS push is applied (bounded wait).
-    const admin = Number(proxy.match[1]);
-    let listening = false;
-    for (let i = 0; i < 100 && !listening; i++) {
-      const l = await fetch(`http://127.0.0.1:${admin}/listeners`).then((r) => r.text());
-      listening = l.includes(`${POD_IP}_${appPort}`);
-      if (!listening) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(listening, `the inbound listener never came up:\n${proxy.output()}`);
+    mesh = await startSidecarMesh({
+      app: "httpbin",
+      podIP: POD_IP,
+      appPort: app.port,
+      config: config(app.port, (jwks.address() as AddressInfo).port),
+    });
   });
 
   after(async () => {
-    await proxy?.stop();
-    await pilot?.stop();
+    await mesh?.stop();
     await app?.close();
     jwks?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const call = (path: string, opts: { method?: string; headers?: Record<string, string> } = {}) =>
-    new Promise<Reply>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: POD_IP,
-          port: appPort,
-          path,
-          method: opts.method ?? "GET",
-          headers: opts.headers,
-          agent: false,
-        },
-        (res) => {
-          let body = "";
-          res.on("data", (c) => {
-            body += c;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-      req.on("error", reject);
-      req.end();
-    });
+    mesh!.call(path, opts);
 
   it("allows and denies by method, path and header as the policies say", async () => {
     const ok = await call("/headers");
