@@ -7,6 +7,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+import { messageType } from "../../src/envoy/protos.ts";
 import {
   type Backend,
   httpListener,
@@ -26,6 +28,60 @@ let backend: Backend;
 let authz: Backend;
 let deadPort: number;
 let px: TestProxy;
+let grpcServer: grpc.Server;
+const grpcChecks: Record<string, unknown>[] = [];
+
+/** A real envoy.service.auth.v3.Authorization server: allows x-user alice, denies the rest. */
+async function startGrpcAuthz(): Promise<number> {
+  const req = messageType("envoy.service.auth.v3.CheckRequest");
+  const res = messageType("envoy.service.auth.v3.CheckResponse");
+  grpcServer = new grpc.Server();
+  grpcServer.addService(
+    {
+      Check: {
+        path: "/envoy.service.auth.v3.Authorization/Check",
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (v: Uint8Array) => Buffer.from(v),
+        requestDeserialize: (b: Buffer) => req.toObject(req.decode(b)),
+        responseSerialize: (v: Record<string, unknown>) =>
+          Buffer.from(res.encode(res.fromObject(v)).finish()),
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    {
+      Check: (
+        call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>,
+        cb: grpc.sendUnaryData<unknown>,
+      ) => {
+        grpcChecks.push(call.request);
+        const http = (
+          call.request as { attributes: { request: { http: { headers: Record<string, string> } } } }
+        ).attributes.request.http;
+        if (http.headers["x-user"] === "alice") {
+          cb(null, {
+            status: { code: 0 },
+            ok_response: { headers: [{ header: { key: "x-authz-user", value: "alice-grpc" } }] },
+          });
+        } else {
+          cb(null, {
+            status: { code: 7 },
+            denied_response: {
+              status: { code: 401 },
+              body: "grpc says no",
+              headers: [{ header: { key: "x-authz-reason", value: "not alice" } }],
+            },
+          });
+        }
+      },
+    },
+  );
+  return new Promise((resolve, reject) =>
+    grpcServer.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, port) =>
+      e ? reject(e) : resolve(port),
+    ),
+  );
+}
 
 /** The filter as pilot's httpProvider writes it (plus the given top-level fields). */
 function extAuthz(cluster: string, extra: Record<string, unknown> = {}) {
@@ -101,6 +157,7 @@ before(async () => {
     res.setHeader("x-not-forwarded", "1");
     res.end("who are you?");
   });
+  const grpcPort = await startGrpcAuthz();
   const dead = await startBackend("dead");
   deadPort = dead.port;
   await dead.close();
@@ -110,6 +167,7 @@ before(async () => {
         staticCluster("backend", backend.port),
         staticCluster("authz", authz.port),
         staticCluster("dead", deadPort),
+        staticCluster("grpcauthz", grpcPort),
       ],
       listeners: [
         listener(
@@ -132,6 +190,19 @@ before(async () => {
         listener("failopen", [
           extAuthz("dead", { failure_mode_allow: true, failure_mode_allow_header_add: true }),
         ]),
+        listener("grpc", [
+          {
+            name: "envoy.filters.http.ext_authz",
+            typed_config: {
+              "@type": EXT_AUTHZ,
+              grpc_service: {
+                envoy_grpc: { authority: "authz.local", cluster_name: "grpcauthz" },
+                timeout: "2s",
+              },
+              transport_api_version: "V3",
+            },
+          },
+        ]),
         listener("custom", [
           SHADOW_RBAC,
           extAuthz("authz", { filter_enabled_metadata: ENABLED_METADATA }),
@@ -145,6 +216,7 @@ after(async () => {
   await px?.stop();
   await backend?.close();
   await authz?.close();
+  grpcServer?.forceShutdown();
 });
 
 const stats = () => request(px.running.adminPort, "/stats").then((r) => r.body);
@@ -203,6 +275,22 @@ test("authz server down: 403 with UAEX; with failure_mode_allow the request goes
   const s = await stats();
   assert.match(s, /^cluster\.backend\.ext_authz\.error: 2$/m);
   assert.match(s, /^cluster\.backend\.ext_authz\.failure_mode_allowed: 1$/m);
+});
+
+test("gRPC service: Authorization/Check allows with ok_response headers, denies with denied_response", async () => {
+  const ok = await request(px.port("grpc"), "/g?x=1", { headers: { "x-user": "alice" } });
+  assert.equal(ok.status, 200);
+  assert.equal(backend.seen.at(-1)!.headers["x-authz-user"], "alice-grpc");
+  const http = (grpcChecks.at(-1) as { attributes: { request: { http: Record<string, unknown> } } })
+    .attributes.request.http;
+  assert.equal(http.method, "GET");
+  assert.equal(http.path, "/g?x=1");
+  assert.equal(http.query, "x=1");
+  const denied = await request(px.port("grpc"), "/g", { headers: { "x-user": "mallory" } });
+  assert.equal(denied.status, 401);
+  assert.equal(denied.body, "grpc says no");
+  assert.equal(denied.headers["x-authz-reason"], "not alice");
+  assert.match(px.logs.at(-1) ?? "", /" 401 UAEX /);
 });
 
 test("filter_enabled_metadata: only requests the CUSTOM shadow rules matched are checked", async () => {

@@ -1,14 +1,14 @@
-// envoy.filters.http.ext_authz with an HTTP authorization service (what Istio's envoyExtAuthzHttp
-// extension providers generate for CUSTOM AuthorizationPolicies). The check request goes to
-// http_service.server_uri.cluster through the cluster manager, with the original method and
+// envoy.filters.http.ext_authz (what Istio's envoyExtAuthzHttp / envoyExtAuthzGrpc extension
+// providers generate for CUSTOM AuthorizationPolicies). With an HTTP service the check request
+// goes to http_service.server_uri.cluster through the cluster manager, with the original method and
 // (path_prefix +) path and the allowed request headers. A 2xx answer lets the request through
 // with allowed_upstream_headers copied onto it; any other answer is returned to the client as is
 // (status, body, allowed_client_headers), flag UAEX. An unreachable or slow server denies with
 // status_on_error (403), unless failure_mode_allow. filter_enabled_metadata (Istio: the shadow
 // RBAC filter matched a CUSTOM rule of this provider) restricts which requests are checked;
 // ExtAuthzPerRoute `disabled` turns the filter off for a route. Stats are Envoy's
-// `cluster.<route cluster>.ext_authz.{ok,denied,error,failure_mode_allowed}`.
-// Not done: grpc_service (envoy.service.auth.v3.Authorization/Check), with_request_body.
+// `cluster.<route cluster>.ext_authz.{ok,denied,error,failure_mode_allowed}`. The gRPC service
+// (Authorization/Check) is in ext-authz-grpc.ts. Not done: with_request_body.
 
 import http from "node:http";
 import { TYPE_URL } from "../../../envoy/index.ts";
@@ -23,6 +23,7 @@ import {
   type DynamicMetadata,
   type MetadataMatcherConfig,
 } from "../metadata-matcher.ts";
+import { grpcCheck } from "./ext-authz-grpc.ts";
 import type { FilterContext, FilterResult, HttpFilter, HttpFilterFactory } from "./filter.ts";
 import { unwrapTypedStruct } from "./typed-struct.ts";
 
@@ -44,7 +45,7 @@ interface ExtAuthzConfig {
       allowed_client_headers_on_success?: ListStringMatcher;
     };
   };
-  grpc_service?: unknown;
+  grpc_service?: { envoy_grpc?: { cluster_name?: string }; timeout?: string };
   failure_mode_allow?: boolean;
   failure_mode_allow_header_add?: boolean;
   status_on_error?: { code?: string | number };
@@ -92,7 +93,19 @@ interface CheckResponse {
   body: string;
 }
 
+/** What the authorization service decided, with the headers it sets on either side. */
+export interface AuthzVerdict {
+  readonly allowed: boolean;
+  readonly status: number;
+  readonly body: string;
+  /** Set on the request when allowed. */
+  readonly upstreamHeaders: HeaderMap;
+  /** Set on the response to the client (the denial, or the upstream's answer). */
+  readonly clientHeaders: HeaderMap;
+}
+
 interface Compiled {
+  readonly grpc: boolean;
   readonly cluster: string;
   readonly authority: string;
   readonly timeoutMs: number;
@@ -110,10 +123,40 @@ interface Compiled {
 
 function compile(raw: TypedConfig, path: string): Compiled {
   const cfg = unwrapTypedStruct(raw, path) as ExtAuthzConfig;
-  if (cfg.grpc_service) throw new Error(`${path}.grpc_service: not supported (only http_service)`);
   if (cfg.with_request_body) throw new Error(`${path}.with_request_body: not supported`);
+  const code = cfg.status_on_error?.code;
+  const statusOnError =
+    code === undefined ? 403 : typeof code === "number" ? code : (STATUS_CODES[code] ?? NaN);
+  if (!(statusOnError >= 200 && statusOnError < 600)) {
+    throw new Error(`${path}.status_on_error.code: unknown status ${String(code)}`);
+  }
+  const common = {
+    enabled: cfg.filter_enabled_metadata
+      ? compileMetadataMatcher(cfg.filter_enabled_metadata, `${path}.filter_enabled_metadata`)
+      : undefined,
+    statusOnError,
+    failureModeAllow: cfg.failure_mode_allow === true,
+    failureHeader: cfg.failure_mode_allow_header_add === true,
+    requestHeaders: headerTest(cfg.allowed_headers, `${path}.allowed_headers`),
+  };
+  if (cfg.grpc_service) {
+    const cluster = cfg.grpc_service.envoy_grpc?.cluster_name;
+    if (!cluster) throw new Error(`${path}.grpc_service.envoy_grpc.cluster_name: required`);
+    return {
+      ...common,
+      grpc: true,
+      cluster,
+      authority: "",
+      timeoutMs: parseDurationMs(cfg.grpc_service.timeout, 200),
+      pathPrefix: "",
+      headersToAdd: [],
+      upstreamHeaders: undefined,
+      clientHeaders: undefined,
+      clientHeadersOnSuccess: undefined,
+    };
+  }
   const svc = cfg.http_service;
-  if (!svc) throw new Error(`${path}.http_service: required`);
+  if (!svc) throw new Error(`${path}: http_service or grpc_service is required`);
   const uri = svc.server_uri;
   if (!uri?.cluster) throw new Error(`${path}.http_service.server_uri.cluster: required`);
   if (!uri.uri || !URL.canParse(uri.uri)) {
@@ -123,15 +166,11 @@ function compile(raw: TypedConfig, path: string): Compiled {
   if (prefix && !prefix.startsWith("/")) {
     throw new Error(`${path}.http_service.path_prefix: must begin with /`);
   }
-  const code = cfg.status_on_error?.code;
-  const statusOnError =
-    code === undefined ? 403 : typeof code === "number" ? code : (STATUS_CODES[code] ?? NaN);
-  if (!(statusOnError >= 200 && statusOnError < 600)) {
-    throw new Error(`${path}.status_on_error.code: unknown status ${String(code)}`);
-  }
   const resp = svc.authorization_response;
   const rp = `${path}.http_service.authorization_response`;
   return {
+    ...common,
+    grpc: false,
     cluster: uri.cluster,
     authority: new URL(uri.uri).host,
     timeoutMs: parseDurationMs(uri.timeout, 200),
@@ -143,22 +182,18 @@ function compile(raw: TypedConfig, path: string): Compiled {
         );
       return [h.key.toLowerCase(), h.value ?? ""];
     }),
-    requestHeaders: headerTest(
-      cfg.allowed_headers ?? svc.authorization_request?.allowed_headers,
-      `${path}.allowed_headers`,
-    ),
+    requestHeaders:
+      common.requestHeaders ??
+      headerTest(
+        svc.authorization_request?.allowed_headers,
+        `${path}.http_service.authorization_request.allowed_headers`,
+      ),
     upstreamHeaders: headerTest(resp?.allowed_upstream_headers, `${rp}.allowed_upstream_headers`),
     clientHeaders: headerTest(resp?.allowed_client_headers, `${rp}.allowed_client_headers`),
     clientHeadersOnSuccess: headerTest(
       resp?.allowed_client_headers_on_success,
       `${rp}.allowed_client_headers_on_success`,
     ),
-    enabled: cfg.filter_enabled_metadata
-      ? compileMetadataMatcher(cfg.filter_enabled_metadata, `${path}.filter_enabled_metadata`)
-      : undefined,
-    statusOnError,
-    failureModeAllow: cfg.failure_mode_allow === true,
-    failureHeader: cfg.failure_mode_allow_header_add === true,
   };
 }
 
@@ -187,9 +222,9 @@ class ExtAuthzFilter implements HttpFilter {
     const routeCluster = s.route?.route.route?.cluster;
     const scope = routeCluster ? clusterScope(routeCluster) : httpScope(this.ctx.statPrefix);
     const count = (n: string) => this.ctx.stats.counter(scope, `ext_authz.${n}`).inc();
-    let r: CheckResponse;
+    let v: AuthzVerdict;
     try {
-      r = await this.check(s);
+      v = await this.verdict(s, perRoute as ExtAuthzPerRoute | undefined);
     } catch {
       count("error");
       if (c.failureModeAllow) {
@@ -199,25 +234,62 @@ class ExtAuthzFilter implements HttpFilter {
       }
       return { status: c.statusOnError, flag: "UAEX", details: "ext_authz_error" };
     }
-    if (r.status >= 200 && r.status < 300) {
+    if (v.allowed) {
       count("ok");
-      if (c.upstreamHeaders) copyHeaders(r.headers, s.headers, c.upstreamHeaders);
-      const onSuccess = c.clientHeadersOnSuccess;
-      if (onSuccess) s.responseHooks.push((h) => copyHeaders(r.headers, h, onSuccess));
+      for (const [k, val] of v.upstreamHeaders.entries()) s.headers.set(k, val);
+      if (v.clientHeaders.entries().length) {
+        s.responseHooks.push((h) => copyHeaders(v.clientHeaders, h, undefined));
+      }
       return undefined;
     }
     count("denied");
     const headers = new HeaderMap();
+    copyHeaders(v.clientHeaders, headers, undefined);
+    return { status: v.status, body: v.body, headers, flag: "UAEX", details: "ext_authz_denied" };
+  }
+
+  private async verdict(
+    s: HttpStream,
+    perRoute: ExtAuthzPerRoute | undefined,
+  ): Promise<AuthzVerdict> {
+    const c = this.c;
+    const host = this.ctx.clusters.get(c.cluster)?.pick();
+    if (!host) throw new Error(`no healthy host in ${c.cluster}`);
+    const address = host.hostname ?? host.address;
+    if (c.grpc) {
+      const ext = perRoute?.check_settings?.context_extensions ?? {};
+      return grpcCheck(`${address}:${host.port}`, s, c.timeoutMs, ext);
+    }
+    const r = await this.check(s, address, host.port);
+    const pick = (allow: HeaderTest | undefined) => {
+      const h = new HeaderMap();
+      if (allow) copyHeaders(r.headers, h, allow);
+      return h;
+    };
+    if (r.status >= 200 && r.status < 300) {
+      return {
+        allowed: true,
+        status: r.status,
+        body: "",
+        upstreamHeaders: pick(c.upstreamHeaders),
+        clientHeaders: pick(c.clientHeadersOnSuccess),
+      };
+    }
     const allow = c.clientHeaders;
-    copyHeaders(r.headers, headers, allow && ((k) => allow(k) || DENY_ALWAYS.has(k)));
-    return { status: r.status, body: r.body, headers, flag: "UAEX", details: "ext_authz_denied" };
+    const clientHeaders = new HeaderMap();
+    copyHeaders(r.headers, clientHeaders, allow && ((k) => allow(k) || DENY_ALWAYS.has(k)));
+    return {
+      allowed: false,
+      status: r.status,
+      body: r.body,
+      upstreamHeaders: new HeaderMap(),
+      clientHeaders,
+    };
   }
 
   /** The check request: the original method and path, headers the config lets through. */
-  private check(s: HttpStream): Promise<CheckResponse> {
+  private check(s: HttpStream, address: string, port: number): Promise<CheckResponse> {
     const c = this.c;
-    const host = this.ctx.clusters.get(c.cluster)?.pick();
-    if (!host) return Promise.reject(new Error(`no healthy host in ${c.cluster}`));
     const headers: Record<string, string> = {};
     for (const [k, v] of s.headers.entries()) {
       if (HOP_BY_HOP.has(k) || k === "content-length" || k === "transfer-encoding") continue;
@@ -231,8 +303,8 @@ class ExtAuthzFilter implements HttpFilter {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
-          host: host.hostname ?? host.address,
-          port: host.port,
+          host: address,
+          port,
           method: s.method,
           path: `${c.pathPrefix}${s.path}`,
           headers,
