@@ -18,6 +18,17 @@ import {
   type TestProxy,
 } from "./helpers.ts";
 
+/** The generic client for ECHO, typed: makeGenericClientConstructor adds methods by name. */
+type EchoClient = grpc.Client & {
+  Unary(
+    req: Buffer,
+    md: grpc.Metadata,
+    cb: (e: grpc.ServiceError | null, r: Buffer) => void,
+  ): grpc.ClientUnaryCall;
+  Unary(req: Buffer, cb: (e: grpc.ServiceError | null, r: Buffer) => void): grpc.ClientUnaryCall;
+  Bidi(): grpc.ClientDuplexStream<Buffer, Buffer>;
+};
+
 const TCP_PROXY = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 const ECHO = {
@@ -171,7 +182,7 @@ describe("proxy protocols", () => {
     const client = new Client(
       `127.0.0.1:${px.port("http")}`,
       grpc.credentials.createInsecure(),
-    ) as grpc.Client & Record<string, Function>;
+    ) as unknown as EchoClient;
     try {
       const md = new grpc.Metadata();
       md.set("x-client", "c1");
@@ -193,7 +204,7 @@ describe("proxy protocols", () => {
       await new Promise((r) => setTimeout(r, 10));
       assert.equal(trailers?.get("x-trailer")[0], "t1");
       const err = await new Promise<grpc.ServiceError>((resolve) =>
-        client.Unary(Buffer.from("fail"), (e: grpc.ServiceError) => resolve(e)),
+        client.Unary(Buffer.from("fail"), (e) => resolve(e!)),
       );
       assert.equal(err.code, grpc.status.NOT_FOUND);
       assert.equal(err.details, "no such thing");
@@ -207,9 +218,9 @@ describe("proxy protocols", () => {
     const client = new Client(
       `127.0.0.1:${px.port("http")}`,
       grpc.credentials.createInsecure(),
-    ) as grpc.Client & Record<string, Function>;
+    ) as unknown as EchoClient;
     try {
-      const call = client.Bidi() as grpc.ClientDuplexStream<Buffer, Buffer>;
+      const call = client.Bidi();
       const got: string[] = [];
       const status = new Promise<grpc.StatusObject>((r) => call.on("status", r));
       call.on("data", (d: Buffer) => {
