@@ -18,52 +18,87 @@ const GRPC_ON: Record<string, string> = {
 
 const PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
 
+/** What a route's retry_policy says, compiled once per policy object (not once per request). */
+interface CompiledPolicy {
+  readonly on: ReadonlySet<string>;
+  readonly codes: ReadonlySet<number>;
+  readonly retriableHeaders: readonly RoutePredicate[];
+  readonly maxRetries: number;
+  readonly perTryTimeoutMs: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly hostSelectionAttempts: number;
+}
+
+const compiled = new WeakMap<RetryPolicy, CompiledPolicy>();
+
+const conditions = (list: string | undefined): string[] =>
+  (list ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function compilePolicy(policy: RetryPolicy): CompiledPolicy {
+  let c = compiled.get(policy);
+  if (c) return c;
+  const baseMs = parseDurationMs(policy.retry_back_off?.base_interval, 25);
+  c = {
+    on: new Set(conditions(policy.retry_on)),
+    codes: new Set(policy.retriable_status_codes ?? []),
+    retriableHeaders: (policy.retriable_headers ?? []).map((m, i) =>
+      compileHeader(m, `retry_policy.retriable_headers[${i}]`),
+    ),
+    maxRetries: policy.num_retries ?? 1,
+    perTryTimeoutMs: parseDurationMs(policy.per_try_timeout, 0),
+    baseMs,
+    maxMs: parseDurationMs(policy.retry_back_off?.max_interval, baseMs * 10),
+    hostSelectionAttempts: policy.retry_host_predicate?.some((p) => p.name === PREVIOUS_HOSTS)
+      ? Number(policy.host_selection_retry_max_attempts ?? 1)
+      : 0,
+  };
+  compiled.set(policy, c);
+  return c;
+}
+
 export class RetryState {
   readonly maxRetries: number;
   readonly perTryTimeoutMs: number;
   /** previous_hosts: a retry avoids hosts already tried, re-picking up to this many times. */
   readonly hostSelectionAttempts: number;
-  private readonly on: Set<string>;
-  private readonly codes: Set<number>;
-  private readonly retriableHeaders: RoutePredicate[];
+  private readonly on: ReadonlySet<string>;
+  private readonly codes: ReadonlySet<number>;
+  private readonly retriableHeaders: readonly RoutePredicate[];
   private readonly baseMs: number;
   private readonly maxMs: number;
   private backoffStep = 1;
 
   constructor(policy: RetryPolicy, requestHeaders: HeaderMap) {
-    const headerOn = requestHeaders.get("x-envoy-retry-on");
-    const grpcOn = requestHeaders.get("x-envoy-retry-grpc-on");
-    this.on = new Set(
-      [policy.retry_on, headerOn, grpcOn]
-        .flatMap((x) => (x ?? "").split(","))
-        .map((x) => x.trim())
-        .filter(Boolean),
-    );
+    const c = compilePolicy(policy);
+    this.hostSelectionAttempts = c.hostSelectionAttempts;
+    this.baseMs = c.baseMs;
+    this.maxMs = c.maxMs;
+    // the x-envoy-* request headers extend or override the policy for this request only
+    const headerOn = [
+      ...conditions(requestHeaders.get("x-envoy-retry-on")),
+      ...conditions(requestHeaders.get("x-envoy-retry-grpc-on")),
+    ];
+    this.on = headerOn.length ? new Set([...c.on, ...headerOn]) : c.on;
     const headerMax = Number(requestHeaders.get("x-envoy-max-retries"));
-    this.maxRetries =
-      Number.isInteger(headerMax) && headerMax >= 0 ? headerMax : (policy.num_retries ?? 1);
+    this.maxRetries = Number.isInteger(headerMax) && headerMax >= 0 ? headerMax : c.maxRetries;
     const headerPerTry = Number(requestHeaders.get("x-envoy-upstream-rq-per-try-timeout-ms"));
     this.perTryTimeoutMs =
-      Number.isInteger(headerPerTry) && headerPerTry > 0
-        ? headerPerTry
-        : parseDurationMs(policy.per_try_timeout, 0);
-    this.codes = new Set(policy.retriable_status_codes ?? []);
-    for (const c of (requestHeaders.get("x-envoy-retriable-status-codes") ?? "").split(",")) {
-      if (/^\d{3}$/.test(c.trim())) this.codes.add(Number(c.trim()));
-    }
-    this.retriableHeaders = (policy.retriable_headers ?? []).map((m, i) =>
-      compileHeader(m, `retry_policy.retriable_headers[${i}]`),
-    );
-    for (const name of (requestHeaders.get("x-envoy-retriable-header-names") ?? "").split(",")) {
-      if (name.trim()) {
-        this.retriableHeaders.push(compileHeader({ name: name.trim() }, "retriable header names"));
-      }
-    }
-    this.baseMs = parseDurationMs(policy.retry_back_off?.base_interval, 25);
-    this.maxMs = parseDurationMs(policy.retry_back_off?.max_interval, this.baseMs * 10);
-    this.hostSelectionAttempts = policy.retry_host_predicate?.some((p) => p.name === PREVIOUS_HOSTS)
-      ? Number(policy.host_selection_retry_max_attempts ?? 1)
-      : 0;
+      Number.isInteger(headerPerTry) && headerPerTry > 0 ? headerPerTry : c.perTryTimeoutMs;
+    const headerCodes = conditions(requestHeaders.get("x-envoy-retriable-status-codes"))
+      .filter((x) => /^\d{3}$/.test(x))
+      .map(Number);
+    this.codes = headerCodes.length ? new Set([...c.codes, ...headerCodes]) : c.codes;
+    const headerNames = conditions(requestHeaders.get("x-envoy-retriable-header-names"));
+    this.retriableHeaders = headerNames.length
+      ? [
+          ...c.retriableHeaders,
+          ...headerNames.map((name) => compileHeader({ name }, "retriable header names")),
+        ]
+      : c.retriableHeaders;
   }
 
   /** Would Envoy retry on these response headers? */

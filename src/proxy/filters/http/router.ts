@@ -5,6 +5,7 @@
 // cluster's pool and streams the response back.
 
 import type { Readable } from "node:stream";
+import type { RE2JS } from "re2js";
 import { TYPE_URL } from "../../../envoy/index.ts";
 import type { RouteAction, WeightedCluster } from "../../config-types.ts";
 import { parseDurationMs } from "../../duration.ts";
@@ -42,6 +43,21 @@ function pickWeighted(
   return clusters.find((c) => (c.weight ?? 0) > 0);
 }
 
+type RegexRewrite = NonNullable<RouteAction["regex_rewrite"]>;
+const regexRewrites = new WeakMap<RegexRewrite, { re: RE2JS; sub: string }>();
+
+/** The route's regex_rewrite compiled once per route config, not per request. */
+function regexRewrite(rw: RegexRewrite): { re: RE2JS; sub: string } {
+  let c = regexRewrites.get(rw);
+  if (!c) {
+    // Envoy's substitution writes capture groups as \N; RE2JS takes $N, so a literal $ is escaped
+    const sub = (rw.substitution ?? "").replace(/\$/g, "$$$$").replace(/\\(\d)/g, "$$$1");
+    c = { re: compileRegex(rw.pattern?.regex ?? "", "regex_rewrite.pattern.regex"), sub };
+    regexRewrites.set(rw, c);
+  }
+  return c;
+}
+
 function rewritePath(s: HttpStream, action: RouteAction, matchedPrefix: string | undefined): void {
   const q = s.path.indexOf("?");
   const pathOnly = q >= 0 ? s.path.slice(0, q) : s.path;
@@ -50,10 +66,7 @@ function rewritePath(s: HttpStream, action: RouteAction, matchedPrefix: string |
   if (action.prefix_rewrite !== undefined && matchedPrefix !== undefined) {
     next = action.prefix_rewrite + pathOnly.slice(matchedPrefix.length);
   } else if (action.regex_rewrite?.pattern?.regex !== undefined) {
-    const re = compileRegex(action.regex_rewrite.pattern.regex, "regex_rewrite.pattern.regex");
-    const sub = (action.regex_rewrite.substitution ?? "")
-      .replace(/\$/g, "$$$$")
-      .replace(/\\(\d)/g, "$$$1");
+    const { re, sub } = regexRewrite(action.regex_rewrite);
     next = re.matcher(pathOnly).replaceAll(sub);
   }
   if (next !== pathOnly) {
