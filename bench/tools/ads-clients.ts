@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { ADS_SERVICE, encodeMessage, messageType, TYPE_URL } from "../../src/envoy/index.ts";
+import { ADS_CHANNEL_OPTIONS } from "../../src/proxy/xds/ads-client.ts";
 
 const [portText, countText, modeText] = process.argv.slice(2);
 const count = Number(countText);
@@ -85,9 +86,11 @@ function edsClusters(r: Response): string[] {
 }
 
 for (let i = 0; i < count; i++) {
-  const client = new Client(`127.0.0.1:${portText}`, grpc.credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 256 * 1024 * 1024,
-  });
+  const client = new Client(
+    `127.0.0.1:${portText}`,
+    grpc.credentials.createInsecure(),
+    ADS_CHANNEL_OPTIONS,
+  );
   const call = (
     client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, Response>>
   )[method]();
@@ -119,7 +122,8 @@ for (let i = 0; i < count; i++) {
       // as Envoy does: subscribe EDS for the EDS clusters of each CDS update
       const next = edsClusters(r);
       if (next.join("\n") !== edsNames.join("\n")) {
-        const added = next.filter((n) => !edsNames.includes(n));
+        const had = new Set(edsNames);
+        const added = next.filter((n) => !had.has(n));
         edsNames = next;
         call.write(
           delta

@@ -197,5 +197,27 @@ for (const delta of [false, true]) {
       else assert.equal(again.version_info, "c1");
       assert.equal((await curl([`http://127.0.0.1:${px.port("dyn")}/z`])).stdout, "B GET /z");
     });
+
+    test("takes a CDS response past gRPC's 4 MiB default (a mesh of thousands of services)", async () => {
+      const before = xds.requests.length;
+      const padding = "x".repeat(10_000);
+      const big = Array.from({ length: 500 }, (_, i) => ({
+        ...staticCluster(`big-${i}`, a.port),
+        metadata: { filter_metadata: { bench: { padding } } },
+      }));
+      xds.set(TYPE_URL.CLUSTER, "c4", [edsCluster("A"), edsCluster("B"), ...big]);
+      const ack = await xds.waitFor<DiscoveryRequest & DeltaDiscoveryRequest>(
+        (q) =>
+          xds.requests.indexOf(q) >= before &&
+          q.type_url === TYPE_URL.CLUSTER &&
+          q.response_nonce !== undefined &&
+          q.response_nonce !== "",
+        20_000,
+      );
+      assert.equal(ack.error_detail, undefined);
+      if (!delta) assert.equal(ack.version_info, "c4");
+      const clusters = await curl([`http://127.0.0.1:${px.running.adminPort}/clusters`]);
+      assert.match(clusters.stdout, /^big-499::/m);
+    });
   });
 }

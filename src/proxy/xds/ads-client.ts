@@ -51,6 +51,16 @@ const ORDER = [
   TYPE_URL.ROUTE_CONFIGURATION,
   TYPE_URL.SECRET,
 ] as const;
+/**
+ * As Envoy's gRPC client: no limit on a response's size (a 5,000-service CDS response is ~9 MiB,
+ * past grpc-js's 4 MiB default) and a 256 MiB HTTP/2 window (Envoy's default
+ * initial_stream_window_size), so a large push is not paced by WINDOW_UPDATE round trips.
+ */
+export const ADS_CHANNEL_OPTIONS = {
+  "grpc.max_receive_message_length": -1,
+  "grpc-node.flow_control_window": 256 * 1024 * 1024,
+} as const;
+
 const WILDCARD = new Set<string>([TYPE_URL.CLUSTER, TYPE_URL.LISTENER, TYPE_URL.NAME_TABLE]);
 
 interface TypeState {
@@ -106,7 +116,11 @@ export class AdsClient {
     this.opts = opts;
     this.backoffMs = opts.initialBackoffMs ?? 500;
     const Ctor = grpc.makeGenericClientConstructor(ADS_SERVICE, "AggregatedDiscoveryService");
-    this.client = new Ctor(opts.target, grpc.credentials.createInsecure()) as typeof this.client;
+    this.client = new Ctor(
+      opts.target,
+      grpc.credentials.createInsecure(),
+      ADS_CHANNEL_OPTIONS,
+    ) as typeof this.client;
     this.initialized = new Promise((r) => {
       this.markInit = r;
     });
