@@ -39,7 +39,7 @@ describe("mast validate", () => {
     assert.equal(runMast(["no-such-command"]).code, 2);
   });
 
-  it("has help on every command and a version", () => {
+  it("has help and a version", () => {
     for (const args of [["--help"], ["validate", "--help"], ["version", "--help"]]) {
       const r = runMast(args);
       assert.equal(r.code, 0);

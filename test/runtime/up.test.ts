@@ -246,10 +246,10 @@ describe("mast up with Bookinfo", { skip }, () => {
     assert.ok(!seen.has("v2") && !seen.has("error"), `still 50/50 v1/v3: ${[...seen]}`);
   });
 
-  test("SIGKILLed app, sidecar and control plane are restarted; traffic and config recover", async () => {
+  test("SIGKILLed app, sidecar, gateway and control plane are restarted; traffic and config recover", async () => {
+    const KILLED = ["reviews-v3", "productpage-v1-proxy", "istio-ingressgateway", "pilot"];
     const before = pids(home);
-    for (const name of ["reviews-v3", "productpage-v1-proxy", "pilot"])
-      process.kill(before.get(name)!, "SIGKILL");
+    for (const name of KILLED) process.kill(before.get(name)!, "SIGKILL");
     const deadline = Date.now() + 20_000;
     let seen = new Set<Version>();
     while (Date.now() < deadline) {
@@ -258,7 +258,7 @@ describe("mast up with Bookinfo", { skip }, () => {
     }
     assert.deepEqual([...seen].sort(), ["v1", "v3"], "50/50 v1/v3 kept after restarts");
     const afterKill = pids(home);
-    for (const name of ["reviews-v3", "productpage-v1-proxy", "pilot"]) {
+    for (const name of KILLED) {
       assert.notEqual(afterKill.get(name), before.get(name), `${name} has a new pid`);
       assert.ok(alive(afterKill.get(name)!), `${name} runs`);
     }
