@@ -6,6 +6,7 @@ import { cpus, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBackend } from "./lib/backends.ts";
+import { CHURN, type ChurnRun, startChurnProxy } from "./lib/config-churn.ts";
 import {
   benchConfigThroughput,
   benchMesh,
@@ -15,7 +16,7 @@ import {
   controlPlaneTable,
   meshScenario,
 } from "./lib/control-plane.ts";
-import { mastLoad } from "./lib/generators.ts";
+import { type Measurement, mastLoad } from "./lib/generators.ts";
 import {
   cpuNs,
   hasTool,
@@ -34,7 +35,13 @@ import {
   updateReadme,
   writeResults,
 } from "./lib/results.ts";
-import { ensureDir, pilotUnavailable, type RunningSystem, SYSTEMS } from "./lib/systems.ts";
+import {
+  ensureDir,
+  mastUnavailable,
+  pilotUnavailable,
+  type RunningSystem,
+  SYSTEMS,
+} from "./lib/systems.ts";
 import { SCENARIOS, type Scenario } from "./scenarios.ts";
 
 const BENCH = fileURLToPath(new URL("./", import.meta.url));
@@ -70,6 +77,9 @@ const only = args.only?.split(",");
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
 const wanted = (s: Scenario) => (quick ? s.quickSystems : s.systems);
 const systemFilter = args.systems?.split(",");
+// config-churn runs its own `mast proxy` (fed over ADS), outside the scenario x system matrix
+const churnOn =
+  (!only || only.includes(CHURN.name)) && (!systemFilter || systemFilter.includes("mast"));
 
 const dir = ensureDir(`/tmp/mast-bench-${process.pid}`);
 const rows: Row[] = [];
@@ -85,14 +95,14 @@ for (const s of scenarios) {
 }
 
 // a control-plane-only run (--only xds-...) needs no backend
-const backend =
-  scenarios.length > 0
-    ? await startBackend(dir, genCpus)
-    : { ports: { http1: 0, h2: 0, grpc: 0, tcp: 0 }, procs: [], http: "none" };
+const dataPlane = scenarios.length > 0 || churnOn;
+const backend = dataPlane
+  ? await startBackend(dir, genCpus)
+  : { ports: { http1: 0, h2: 0, grpc: 0, tcp: 0 }, http1b: 0, procs: [], http: "none" };
 if (backend.http === "node:http")
   notes.push("backend: nginx is missing, node:http serves HTTP instead");
 const backendPids = backend.procs.flatMap((p) => tree(p.pid));
-if (scenarios.length > 0) {
+if (dataPlane) {
   log(
     `backend up (${backend.http}, gRPC echo, TCP source) on cpu ${genCpus}; proxies on cpu ${proxyCpus}`,
   );
@@ -162,7 +172,13 @@ try {
         }
         let row: Row | undefined;
         for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-          const got = await measureRow(s, sys.name, running, pids, rssIdle);
+          const got = await measureRow(
+            s.name,
+            sys.name,
+            () => s.measure({ cpus: genCpus, ports: running.listen, durationSec }),
+            pids,
+            rssIdle,
+          );
           if (got instanceof Error) {
             notes.push(`${s.name}/${sys.name}: failed: ${got.message.split("\n")[0]}`);
             log(`${s.name} ${sys.name}: failed: ${got.message.split("\n")[0]}`);
@@ -174,19 +190,13 @@ try {
             `${s.name} ${sys.name}: other processes used ${got.other_cpu_s} s of CPU, measuring again`,
           );
         }
-        if (!row) continue;
-        rows.push(row);
-        if (isNoisy(row)) {
-          noisy.push(`${s.name}/${sys.name} (${row.other_cpu_s} s)`);
-        }
-        log(
-          `${s.name} ${sys.name}: ${row.rps} ${row.unit}/s, cpu ${row.cpu_ms_per_1k ?? "–"} ms/1k, p50 ${row.p50_ms ?? "–"} p99 ${row.p99_ms ?? "–"} ms, errors ${row.errors}`,
-        );
+        if (row) keep(row);
       }
     } finally {
       for (const p of running.procs) await stop(p);
     }
   }
+  if (churnOn) await benchChurn();
 } finally {
   for (const p of backend.procs) await stop(p);
 }
@@ -196,20 +206,30 @@ function isNoisy(row: Row): boolean {
   return row.other_cpu_s > 0.25 * row.seconds;
 }
 
+function keep(row: Row): void {
+  rows.push(row);
+  if (isNoisy(row)) noisy.push(`${row.scenario}/${row.system} (${row.other_cpu_s} s)`);
+  log(
+    `${row.scenario} ${row.system}: ${row.rps} ${row.unit}/s, cpu ${row.cpu_ms_per_1k ?? "–"} ms/1k, p50 ${row.p50_ms ?? "–"} p99 ${row.p99_ms ?? "–"} ms, errors ${row.errors}`,
+  );
+}
+
+/** Measures one row: `pids` are the proxy processes (none for direct). */
 async function measureRow(
-  s: Scenario,
+  scenario: string,
   system: string,
-  running: RunningSystem,
+  measure: () => Promise<Measurement>,
   pids: () => number[],
   rssIdle: number | null,
 ): Promise<Row | Error> {
+  const proxied = pids().length > 0;
   const p0 = cpuNs(pids());
   const b0 = cpuNs(backendPids);
   const m0 = machineBusyNs();
   const s0 = selfAndChildrenNs();
-  let m: Awaited<ReturnType<Scenario["measure"]>>;
+  let m: Measurement;
   try {
-    m = await s.measure({ cpus: genCpus, ports: running.listen, durationSec });
+    m = await measure();
   } catch (err) {
     return err as Error;
   }
@@ -219,15 +239,15 @@ async function measureRow(
   const per1k = (ns: number) =>
     m.requests > 0 ? Math.round((ns / 1e6 / m.requests) * 1000 * 100) / 100 : 0;
   return {
-    scenario: s.name,
+    scenario,
     system,
     rps: m.rps,
-    cpu_ms_per_1k: running.procs.length ? per1k(proxyNs) : null,
+    cpu_ms_per_1k: proxied ? per1k(proxyNs) : null,
     p50_ms: m.p50_ms,
     p90_ms: m.p90_ms,
     p99_ms: m.p99_ms,
     p999_ms: m.p999_ms,
-    rss_mb: running.procs.length ? rssMb(pids()) : null,
+    rss_mb: proxied ? rssMb(pids()) : null,
     errors: m.errors,
     unit: m.unit,
     requests: Math.round(m.requests),
@@ -238,6 +258,54 @@ async function measureRow(
     date,
     mode,
   };
+}
+
+/**
+ * The config-churn row: its own `mast proxy` fed by a scripted xDS server, warmed up like the
+ * others, then measured once (the changes are the point) for 30 s (6 s quick, or --duration).
+ */
+async function benchChurn(): Promise<void> {
+  const reason = mastUnavailable();
+  if (reason) {
+    notes.push(`${CHURN.name}: left out, ${reason}`);
+    return;
+  }
+  const seconds = args.duration ? durationSec : quick ? 6 : 30;
+  const churn = await startChurnProxy(
+    dir,
+    { a: backend.ports.http1, b: backend.http1b },
+    proxyCpus,
+  ).catch((err: Error) => err);
+  if (churn instanceof Error) {
+    notes.push(`${CHURN.name}: left out, its proxy did not start: ${churn.message}`);
+    log(`${CHURN.name}: failed to start: ${churn.message}`);
+    return;
+  }
+  try {
+    const pids = () => tree(churn.proc.pid);
+    const rssIdle = rssMb(pids());
+    await mastLoad(genCpus, churn.url, ["-qps", "0", "-c", "4"], warmupSec).catch(() => undefined);
+    let run: ChurnRun | undefined;
+    const measure = async () => {
+      run = await churn.run(genCpus, seconds);
+      return run.measurement;
+    };
+    const row = await measureRow(CHURN.name, "mast", measure, pids, rssIdle);
+    if (row instanceof Error || !run) {
+      const msg = row instanceof Error ? row.message.split("\n")[0] : "no run";
+      notes.push(`${CHURN.name}/mast: failed: ${msg}`);
+      log(`${CHURN.name} mast: failed: ${msg}`);
+      return;
+    }
+    const n = run.changes.length;
+    const count = (kind: string) => run?.changes.filter((c) => c.kind === kind).length;
+    notes.push(
+      `${CHURN.name}: ${n} changes over ${seconds} s, one every ${run.spacingSec.toFixed(2)} s (${count("listener")} listener replacements, ${count("route")} route switches between clusters A and B, ${count("cluster")} cluster changes); ${run.acked} of ${n} ACKed, ${run.nacks} NACKs; ${run.viaA} requests went to A and ${run.viaB} to B`,
+    );
+    keep({ ...row, changes: n, changes_acked: run.acked });
+  } finally {
+    await churn.stop();
+  }
 }
 
 if (noisy.length) {
@@ -290,10 +358,13 @@ const ctRows: ConfigThroughputRow[] =
     ? benchConfigThroughput(proxyCpus, quick ? 500 : 2000, { date, mode }, notes)
     : [];
 
-// Rows in scenario order, then system order, whatever order they ran in.
+// Rows in scenario order (config-churn last), then system order, whatever order they ran in.
+const scenarioIndex = (name: string) => {
+  const i = SCENARIOS.findIndex((s) => s.name === name);
+  return i < 0 ? SCENARIOS.length : i;
+};
 const order = (r: Row) =>
-  SCENARIOS.findIndex((s) => s.name === r.scenario) * 100 +
-  SYSTEMS.findIndex((s) => s.name === r.system);
+  scenarioIndex(r.scenario) * 100 + SYSTEMS.findIndex((s) => s.name === r.system);
 rows.sort((a, b) => order(a) - order(b));
 
 const info: RunInfo = {
@@ -303,7 +374,10 @@ const info: RunInfo = {
   placement: `generator + backend on cpu ${genCpus}, proxies on cpu ${proxyCpus}; ${durationSec} s per row after a ${warmupSec} s warm-up per protocol`,
   notes,
 };
-const titles = new Map(SCENARIOS.map((s) => [s.name, s.title]));
+const titles = new Map([
+  ...SCENARIOS.map((s) => [s.name, s.title] as const),
+  [CHURN.name, CHURN.title],
+]);
 const table = markdownTable(rows, titles);
 const ratios = ratiosTable(rows);
 const section = [

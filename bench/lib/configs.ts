@@ -22,8 +22,11 @@ export function haproxyServiceMap(services: number): string {
 /** 1 KiB response body, as in Istio's published method. */
 export const BODY_1K = "x".repeat(1024);
 
-/** nginx as the backend: 1 KiB answers over HTTP/1.1 and cleartext HTTP/2. */
-export function backendNginxConf(dir: string, ports: Ports): string {
+/**
+ * nginx as the backend: 1 KiB answers over HTTP/1.1 and cleartext HTTP/2, and over HTTP/1.1 on
+ * `second` too (backend B of the config-churn scenario).
+ */
+export function backendNginxConf(dir: string, ports: Ports, second: number): string {
   return `worker_processes 1;
 daemon off;
 pid ${dir}/backend-nginx.pid;
@@ -40,6 +43,7 @@ http {
   scgi_temp_path ${dir}/backend-scgi;
   server {
     listen 127.0.0.1:${ports.http1} reuseport;
+    listen 127.0.0.1:${second};
     listen 127.0.0.1:${ports.h2} http2;
     default_type text/plain;
     location / { return 200 "${BODY_1K}"; }

@@ -24,6 +24,9 @@ export interface Row {
   /** CPU seconds other processes on the machine used during the row (noise; tick-sampled). */
   readonly other_cpu_s: number;
   readonly rss_idle_mb: number | null;
+  /** config-churn: config changes pushed during the row, and how many the proxy ACKed. */
+  readonly changes?: number;
+  readonly changes_acked?: number;
   /** Measurements taken (noisy rows are measured again); the quietest is kept. */
   readonly attempts?: number;
   readonly date: string;
