@@ -44,7 +44,8 @@ export function proxyBootstrap(n: ProxyNode, pilot: { host: string; port: number
     admin: { address: { socket_address: { address: n.podIP, port_value: 15000 } } },
     dynamic_resources: {
       ads_config: {
-        api_type: "GRPC",
+        // Delta xDS, as Istio's bootstrap since 1.22: a push carries only what changed.
+        api_type: "DELTA_GRPC",
         transport_api_version: "V3",
         // A restarted control plane is found again within a second (Envoy's default grows to 30 s).
         grpc_services: [

@@ -28,6 +28,7 @@ import {
 import { applyToConfigDir } from "./config-dir.ts";
 import { ensureHome, type MastHome } from "./home.ts";
 import { PROXY_GID, PROXY_UID } from "./istio-iptables.ts";
+import { listening } from "./listening.ts";
 import { inNetns } from "./netns.ts";
 import { type Plan, type PlannedPod, planWorkloads } from "./plan.ts";
 import { gatewayIP, loadOrCreateState, pilotIP } from "./state.ts";
@@ -356,22 +357,32 @@ export async function up(opts: UpOptions): Promise<RunningMesh> {
         const [command, ...prefix] = transparent
           ? [...inNetns(podNetns(block, index)), process.execPath]
           : [process.execPath];
+        const listeners: [string, number][] = [];
         for (const c of p.containers) {
-          const name = workloadName(p, plan.pods);
+          const workload = workloadName(p, plan.pods);
+          const name = p.containers.length > 1 ? `${workload}-${c.name}` : workload;
+          const port = c.ports[0] ?? 8080;
+          listeners.push([name, port]);
           supervisor.start({
-            name: p.containers.length > 1 ? `${name}-${c.name}` : name,
+            name,
             command: command!,
             args: [...prefix, c.command.script],
             env: {
               ...c.command.env,
               ...c.env,
               HOST: p.appIP,
-              PORT: String(c.ports[0] ?? 8080),
+              PORT: String(port),
               // a pod's hostname is its name
               ...(transparent ? { HOSTNAME: p.name } : explicitEnv),
             },
           });
         }
+        // As a pod's readiness: the mesh is up once every app listens, not merely runs.
+        for (const [name, port] of listeners)
+          await waitFor(name, deadline, async () => {
+            const pid = supervisor.pid(name);
+            return pid !== undefined && listening(pid, p.appIP, port);
+          });
       }),
     );
     const productPage = `http://${gatewayIP(block)}:8080/productpage`;

@@ -75,6 +75,16 @@ describe("mast up with Bookinfo", { skip }, () => {
     assert.fail(`not every request served by reviews ${want} within ${ms} ms (last: ${last})`);
   }
 
+  /** The reviews weights productpage's sidecar routes with, as `v1=90,v2=10`. */
+  async function weights(): Promise<string> {
+    const dump = await mast(home, ["proxy-config", "routes", "productpage-v1", "-o", "json"]);
+    return [
+      ...dump.out.matchAll(/"name": "outbound\|9080\|(v\d)\|reviews[^"]*",\s*"weight": (\d+)/g),
+    ]
+      .map((m) => `${m[1]}=${m[2]}`)
+      .join(",");
+  }
+
   async function sample(n: number, headers: Record<string, string> = {}): Promise<Set<Version>> {
     const seen = new Set<Version>();
     for (let i = 0; i < n; i++) seen.add(await get(headers));
@@ -210,14 +220,6 @@ describe("mast up with Bookinfo", { skip }, () => {
     r = await mast(home, ["apply", "-f", `${NET}virtual-service-reviews-90-10.yaml`]);
     assert.equal(r.code, 0, r.out);
     // 10% is too rare to sample cheaply: read the weights the sidecar got.
-    const weights = async () => {
-      const dump = await mast(home, ["proxy-config", "routes", "productpage-v1", "-o", "json"]);
-      return [
-        ...dump.out.matchAll(/"name": "outbound\|9080\|(v\d)\|reviews[^"]*",\s*"weight": (\d+)/g),
-      ]
-        .map((m) => `${m[1]}=${m[2]}`)
-        .join(",");
-    };
     const until9010 = Date.now() + 5_000;
     let w = await weights();
     while (w !== "v1=90,v2=10" && Date.now() < until9010) w = await weights();
@@ -242,6 +244,7 @@ describe("mast up with Bookinfo", { skip }, () => {
     assert.match(r.out, /VirtualService default\/reviews/);
     assert.match(r.out, /weight/);
     assert.equal(readFileSync(vs, "utf8"), before);
+    assert.equal(await weights(), "v1=50,v3=50");
     const seen = await sample(20);
     assert.ok(!seen.has("v2") && !seen.has("error"), `still 50/50 v1/v3: ${[...seen]}`);
   });
@@ -256,6 +259,9 @@ describe("mast up with Bookinfo", { skip }, () => {
       seen = await sample(10);
       if (seen.has("v3") && !seen.has("error")) break;
     }
+    assert.ok(seen.has("v3") && !seen.has("error"), `traffic recovered: ${[...seen]}`);
+    assert.equal(await weights(), "v1=50,v3=50", "the restarted sidecar got the kept config");
+    for (let i = 0; i < 5 && !seen.has("v1"); i++) for (const v of await sample(10)) seen.add(v);
     assert.deepEqual([...seen].sort(), ["v1", "v3"], "50/50 v1/v3 kept after restarts");
     const afterKill = pids(home);
     for (const name of KILLED) {
