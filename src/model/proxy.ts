@@ -27,6 +27,8 @@ export interface MeshProxy {
   readonly interceptionMode?: string;
   /** Without capture, where the application listens (Sidecar `ingress[].defaultEndpoint`). */
   readonly appIP?: string;
+  /** Istio's HTTP10 metadata ("1"): the HCMs accept HTTP/1.0 instead of answering 426. */
+  readonly http10: boolean;
   /** The node's metadata as sent, for EnvoyFilter `match.proxy.metadata`. */
   readonly nodeMetadata?: Readonly<Record<string, unknown>>;
 }
@@ -89,6 +91,7 @@ export function proxyFromNode(node: NodeInfo, registry?: Registry): MeshProxy {
     istioVersion: str("ISTIO_VERSION") ?? "",
     interceptionMode: str("INTERCEPTION_MODE"),
     appIP: str("MAST_APP_IP"),
+    http10: str("HTTP10") === "1",
     nodeMetadata: meta,
   };
 }

@@ -121,13 +121,12 @@ export class DiscoveryServer {
 
   /**
    * Generation shared by proxies that would get identical output: same type, namespace, labels,
-   * generator and (for what depends on it) workload and locality. Valid for one snapshot.
+   * generator and (for what depends on it) workload, addresses, HCM options and locality. Valid
+   * for one snapshot.
    */
   #generate(proxy: MeshProxy, typeUrl: string, names: readonly string[] | undefined): Resources {
     if (this.#genCache.push !== this.#push)
       this.#genCache = { push: this.#push, entries: new Map(), logged: 0 };
-    const perWorkload = typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER;
-    const w = proxy.workload;
     const l = proxy.locality;
     const key = [
       typeUrl,
@@ -135,7 +134,9 @@ export class DiscoveryServer {
       proxy.generator ?? "",
       proxy.namespace,
       JSON.stringify(proxy.labels),
-      perWorkload && w ? `${w.kind}/${w.namespace}/${w.name}` : "",
+      typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER
+        ? proxyShape(proxy, typeUrl)
+        : "",
       typeUrl === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? `${l.region}/${l.zone}/${l.subzone}` : "",
       this.#push.envoyFilters.proxyKey(proxy),
       names ? names.join(",") : "*",
@@ -325,6 +326,24 @@ export class DiscoveryServer {
       await this.#responses.run(() => pushDelta(conn, typeUrl, this.#ctx));
     }
   }
+}
+
+/**
+ * What besides scope CDS and LDS depend on: the workload (inbound ports), the addresses listeners
+ * bind and inbound clusters target (the pod IP without capture; the pod IP of an unknown workload's
+ * Sidecar ingress), and HTTP/1.0 acceptance.
+ */
+function proxyShape(proxy: MeshProxy, typeUrl: string): string {
+  const w = proxy.workload;
+  const uncaptured = proxy.interceptionMode === "NONE";
+  const bindsIp = uncaptured || (typeUrl === TYPE_URL.LISTENER && !w);
+  return [
+    w ? `${w.kind}/${w.namespace}/${w.name}` : "",
+    proxy.interceptionMode ?? "",
+    bindsIp ? proxy.ip : "",
+    uncaptured ? (proxy.appIP ?? "") : "",
+    proxy.http10 ? "http10" : "",
+  ].join("/");
 }
 
 function statusError(

@@ -88,7 +88,13 @@ describe("HTTP/1.1 codec", () => {
     };
     px = await startProxy({
       static_resources: {
-        listeners: [httpListener("h1", routes, { request_headers_timeout: "0.3s" })],
+        listeners: [
+          httpListener("h1", routes, {
+            request_headers_timeout: "0.3s",
+            http_protocol_options: { accept_http_10: true },
+          }),
+          httpListener("h1-strict", routes),
+        ],
         clusters: [staticCluster("b", backend.port)],
       },
     });
@@ -165,6 +171,17 @@ describe("HTTP/1.1 codec", () => {
       .split("\r\n")
       .filter((_, i) => i % 2 === 1);
     assert.equal(chunks.join(""), "part1,part2");
+  });
+
+  test("HTTP/1.0 gets 426 Upgrade Required unless accept_http_10 is set (Envoy's and Istio's default)", async () => {
+    const c = rawClient(px.port("h1-strict"));
+    const before = backend.seen.length;
+    c.write("GET /old HTTP/1.0\r\nHost: x\r\n\r\n");
+    const t = await c.until(() => false);
+    assert.ok(c.closed);
+    assert.match(t, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
+    assert.match(t, /\r\nconnection: close\r\n/);
+    assert.equal(backend.seen.length, before, "nothing reached the upstream");
   });
 
   test("HTTP/1.0 without Host is routed with the address the client reached", async () => {
@@ -296,6 +313,7 @@ test("a response body that breaks its Content-Length ends the connection, never 
     maxHeadersCount: 50,
     idleTimeoutMs: 0,
     requestHeadersTimeoutMs: 0,
+    acceptHttp10: false,
     defaultHostForHttp10: undefined,
   };
   const server = net.createServer((sock) =>

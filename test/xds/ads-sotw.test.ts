@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { TYPE_URL } from "../../src/envoy/index.ts";
+import { type JsonObject, TYPE_URL } from "../../src/envoy/index.ts";
 import type { Pilot } from "../../src/xds/pilot.ts";
 import {
   applyAll,
@@ -164,6 +164,31 @@ spec: {host: ratings, trafficPolicy: {loadBalancer: {simple: RANDOM}}}
     );
     assert.equal(ratings?.lb_policy, "RANDOM");
     assert.equal(await lonely.next(200), undefined, "the isolated proxy got no push");
+  });
+
+  it("gives HTTP/1.0 to a proxy whose metadata says HTTP10, and only to it", async () => {
+    const hcms = (r: Awaited<ReturnType<ReturnType<typeof client>["expect"]>>) =>
+      decoded(r).flatMap((l) =>
+        ((l.filter_chains ?? []) as { filters: { name: string; typed_config: JsonObject }[] }[])
+          .flatMap((c) => c.filters)
+          .filter((f) => f.name === "envoy.filters.network.http_connection_manager")
+          .map((f) => f.typed_config.http_protocol_options),
+      );
+    const plain = client();
+    plain.send({ node: PRODUCTPAGE_NODE, type_url: LDS });
+    const old = client();
+    const meta = { ...PRODUCTPAGE_NODE.metadata, HTTP10: "1" };
+    old.send({ node: { ...PRODUCTPAGE_NODE, metadata: meta }, type_url: LDS });
+    const [p, o] = [hcms(await plain.expect()), hcms(await old.expect())];
+    assert.ok(p.length > 0 && p.length === o.length);
+    assert.deepEqual(
+      p,
+      p.map(() => undefined),
+    );
+    assert.deepEqual(
+      o,
+      o.map(() => ({ accept_http_10: true })),
+    );
   });
 
   it("shrugs off misbehaving clients without disturbing others", async () => {

@@ -29,6 +29,8 @@ export interface Http1Options {
   readonly idleTimeoutMs: number;
   /** Envoy's request_headers_timeout: time from a head's first byte to its end; 0 = none. */
   readonly requestHeadersTimeoutMs: number;
+  /** Envoy's accept_http_10: off, an HTTP/1.0 request gets 426 Upgrade Required (Istio's default). */
+  readonly acceptHttp10: boolean;
   /** Authority for an HTTP/1.0 request without Host (Envoy's default_host_for_http_10). */
   readonly defaultHostForHttp10: string | undefined;
 }
@@ -182,6 +184,8 @@ class Http1Connection implements ResponseConnection {
     this.clearHeadersTimer();
     this.scanned = 0;
     const head = parseRequestHead(buf.toString("latin1", 0, end), this.opts);
+    if (head.minor === 0 && !this.opts.acceptHttp10)
+      throw new Http1Error(426, "upgrade required for HTTP/1.0");
     this.buf = end < buf.length ? buf.subarray(end) : null;
     this.start(head);
     return true;

@@ -72,9 +72,11 @@ export function httpConnectionManager(o: HcmOptions): Json {
   return typed(TYPE_URL.HTTP_CONNECTION_MANAGER, hcm);
 }
 
+export const HCM_FILTER = "envoy.filters.network.http_connection_manager";
+
 export function hcmFilter(o: HcmOptions): Json {
   return {
-    name: "envoy.filters.network.http_connection_manager",
+    name: HCM_FILTER,
     typed_config: httpConnectionManager(o),
   };
 }

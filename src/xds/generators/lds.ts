@@ -24,6 +24,7 @@ import {
   VIRTUAL_OUTBOUND,
 } from "./common.ts";
 import {
+  HCM_FILTER,
   HTTP_INSPECTOR,
   hcmFilter,
   istioServerTls,
@@ -45,6 +46,11 @@ export function buildListeners(
   names?: readonly string[],
 ): Json[] {
   if (proxy.generator === "grpc") return buildGrpcListeners(proxy, push, names ?? []);
+  const listeners = envoyListeners(proxy, push);
+  return proxy.http10 ? listeners.map(acceptHttp10) : listeners;
+}
+
+function envoyListeners(proxy: MeshProxy, push: PushContext): Json[] {
   if (proxy.type === "router") {
     const listeners = buildGatewayListeners(proxy, push);
     return isLocalMode(proxy) ? bindToPodIP(proxy, listeners) : listeners;
@@ -59,6 +65,33 @@ export function buildListeners(
     ...outboundListeners(proxy, push, fallback),
   ];
   return sortBy(out, (l) => String(l.name));
+}
+
+/**
+ * Istio's HTTP10 node metadata: every HTTP connection manager of the listener accepts HTTP/1.0
+ * (otherwise answered 426). A copy: generated objects may be shared with other proxies.
+ */
+function acceptHttp10(listener: Json): Json {
+  const chains = listener.filter_chains as Json[] | undefined;
+  if (!chains?.some((c) => (c.filters as Json[]).some((f) => f.name === HCM_FILTER)))
+    return listener;
+  return {
+    ...listener,
+    filter_chains: chains.map((c) => ({
+      ...c,
+      filters: (c.filters as Json[]).map((f) =>
+        f.name === HCM_FILTER
+          ? {
+              ...f,
+              typed_config: {
+                ...(f.typed_config as Json),
+                http_protocol_options: { accept_http_10: true },
+              },
+            }
+          : f,
+      ),
+    })),
+  };
 }
 
 function virtualOutbound(fallback: string): Json {

@@ -57,6 +57,7 @@ export interface HcmConfig {
   readonly maxHeaderBytes: number;
   readonly idleTimeoutMs: number;
   readonly requestHeadersTimeoutMs: number;
+  readonly acceptHttp10: boolean;
   readonly defaultHostForHttp10: string | undefined;
   readonly http2: Obj;
 }
@@ -141,6 +142,7 @@ export function compileHcm(tc: TypedConfig, ctx: HcmContext, path: string): HcmC
     maxHeaderBytes: Number(c.max_request_headers_kb ?? 60) * 1024,
     idleTimeoutMs: parseDurationMs(common.idle_timeout as string | undefined, 3_600_000),
     requestHeadersTimeoutMs: parseDurationMs(c.request_headers_timeout as string | undefined, 0),
+    acceptHttp10: (c.http_protocol_options as Obj | undefined)?.accept_http_10 === true,
     defaultHostForHttp10: ((c.http_protocol_options as Obj | undefined)?.default_host_for_http_10 ??
       undefined) as string | undefined,
     http2: (c.http2_protocol_options as Obj | undefined) ?? {},
@@ -179,6 +181,7 @@ export class HttpConnectionManager {
       maxHeadersCount: config.maxHeadersCount,
       idleTimeoutMs: config.idleTimeoutMs,
       requestHeadersTimeoutMs: config.requestHeadersTimeoutMs,
+      acceptHttp10: config.acceptHttp10,
       defaultHostForHttp10: config.defaultHostForHttp10,
     };
     this.h2 = createHttp2Server(
