@@ -1,6 +1,6 @@
 // Control-plane benchmark: `mast pilot` serving a synthetic mesh (N services with 10 endpoints
-// each, one file per service) to P real ADS clients (State of the World or Delta) in a separate
-// process. Measures the initial sync, a one-service change (an endpoint added: EDS) and a full
+// each, one file per service, see synthetic-mesh.ts) to P real ADS clients (State of the World or
+// Delta) in a separate process, each the sidecar of one of the services' pods. Measures the initial sync, a one-service change (an endpoint added: EDS) and a full
 // push (a service added: CDS and LDS), each from the file write to the last client's ACK, the
 // xDS bytes each client received, and pilot's RSS and CPU. Also validate and analyze throughput
 // (`bench/analyze.ts` over a generated mesh), as resources per second.
@@ -10,6 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { cpuNs, freePort, rssMb, startPinned, stop, tree, waitPort } from "./procs.ts";
+import { podsPerService, serviceYaml } from "./synthetic-mesh.ts";
 import { MAST_BIN } from "./systems.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,34 +40,12 @@ export interface ControlPlaneRow {
   readonly mode: "quick" | "full";
 }
 
-function serviceYaml(i: number, extraEndpoint = false): string {
-  const ip = (n: number) => `10.${100 + ((i >> 8) & 127)}.${i & 255}.${n}`;
-  const endpoints = Array.from(
-    { length: extraEndpoint ? 11 : 10 },
-    (_, n) => `  - addresses: ["${ip(n + 1)}"]\n    conditions: { ready: true }\n`,
-  ).join("");
-  return `apiVersion: v1
-kind: Service
-metadata: { name: svc-${i}, namespace: default }
-spec:
-  selector: { app: svc-${i} }
-  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: svc-${i}-x1, namespace: default, labels: { kubernetes.io/service-name: svc-${i} } }
-addressType: IPv4
-ports: [{ name: http, port: 8080, protocol: TCP }]
-endpoints:
-${endpoints}`;
-}
-
 class ClientPool {
   readonly child: ChildProcess;
   private readonly lines: Record<string, number>[] = [];
   private waiter: (() => void) | undefined;
 
-  constructor(cpus: string, port: number, count: number, protocol: XdsProtocol) {
+  constructor(cpus: string, port: number, count: number, protocol: XdsProtocol, services: number) {
     this.child = spawn(
       "taskset",
       [
@@ -77,6 +56,7 @@ class ClientPool {
         String(port),
         String(count),
         protocol,
+        String(services),
       ],
       {
         stdio: ["pipe", "pipe", "inherit"],
@@ -134,7 +114,9 @@ export async function benchMesh(
   const configDir = `${dir}/${scenario}`;
   rmSync(configDir, { recursive: true, force: true });
   mkdirSync(configDir, { recursive: true });
-  for (let i = 0; i < services; i++) writeFileSync(`${configDir}/svc-${i}.yaml`, serviceYaml(i));
+  const pods = podsPerService(proxies, services);
+  for (let i = 0; i < services; i++)
+    writeFileSync(`${configDir}/svc-${i}.yaml`, serviceYaml(i, pods));
   const xdsPort = await freePort();
   const args = [
     "pilot",
@@ -156,7 +138,7 @@ export async function benchMesh(
   try {
     await waitPort(pilot, xdsPort, 120_000);
     const c0 = cpuNs(tree(pilot.pid));
-    pool = new ClientPool(cpus.clients, xdsPort, proxies, protocol);
+    pool = new ClientPool(cpus.clients, xdsPort, proxies, protocol, services);
     const synced = await pool.next("synced", 180_000);
     if (!synced) {
       notes.push(`${scenario}: the ${proxies} clients did not all sync within 180 s`);
@@ -173,13 +155,13 @@ export async function benchMesh(
       return done ? Math.round((done.updated - t) / 1e4) / 100 : null;
     };
     const push = await change("ClusterLoadAssignment", () =>
-      writeFileSync(`${configDir}/svc-0.yaml`, serviceYaml(0, true)),
+      writeFileSync(`${configDir}/svc-0.yaml`, serviceYaml(0, pods, true)),
     );
     const push_bytes_per_proxy = pushBytes;
     if (push === null)
       notes.push(`${scenario}: not every client received the one-service change within 60 s`);
     const full = await change("Cluster", () =>
-      writeFileSync(`${configDir}/svc-${services}.yaml`, serviceYaml(services)),
+      writeFileSync(`${configDir}/svc-${services}.yaml`, serviceYaml(services, 0)),
     );
     if (full === null)
       notes.push(`${scenario}: not every client received the full push within 60 s`);

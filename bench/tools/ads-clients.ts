@@ -2,7 +2,8 @@
 // sidecars: subscribe to CDS and LDS, then EDS for the clusters they got, and ACK every response.
 // Responses are decoded down to the envelope (clusters down to name and type): Envoy decodes in
 // C++, and a full decode in this one Node process would measure the pool instead of the pilot.
-// Usage: PORT COUNT [sotw|delta]. Prints JSON lines on stdout; reads "mark TYPES" lines on stdin.
+// Client k is the sidecar of pod k of the synthetic mesh (bench/lib/synthetic-mesh.ts).
+// Usage: PORT COUNT sotw|delta SERVICES. Prints JSON lines on stdout; reads "mark TYPES" lines on stdin.
 //   {"synced": ns, "started": ns, "responses": n, "bytes": b}  every client has CDS, EDS and LDS
 //     (bytes: response bytes per client, on average)
 //   after "mark Cluster,Listener": {"updated": ns, "bytes": b}  every client got (and ACKed)
@@ -13,8 +14,9 @@ import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { ADS_SERVICE, encodeMessage, messageType, TYPE_URL } from "../../src/envoy/index.ts";
 import { ADS_CHANNEL_OPTIONS } from "../../src/proxy/xds/ads-client.ts";
+import { clientPod } from "../lib/synthetic-mesh.ts";
 
-const [portText, countText, modeText] = process.argv.slice(2);
+const [portText, countText, modeText, servicesText] = process.argv.slice(2);
 const count = Number(countText);
 const delta = modeText === "delta";
 const now = () => Number(process.hrtime.bigint());
@@ -94,11 +96,11 @@ for (let i = 0; i < count; i++) {
   const call = (
     client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, Response>>
   )[method]();
-  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const pod = clientPod(i, Number(servicesText));
   const node = {
-    id: `sidecar~${ip}~bench-${i}.default~default.svc.cluster.local`,
-    cluster: `bench-${i}.default`,
-    metadata: { NAMESPACE: "default" },
+    id: `sidecar~${pod.ip}~${pod.name}.default~default.svc.cluster.local`,
+    cluster: `svc-${pod.service}.default`,
+    metadata: { NAMESPACE: "default", LABELS: { app: `svc-${pod.service}` } },
   };
   const sc: Sidecar = { seen: new Set(), synced: false, since: new Set(), done: false };
   let edsNames: string[] = [];

@@ -32,6 +32,13 @@ export class DestinationRuleIndex {
   readonly #rootNamespace: string;
   readonly #meshExportTo: ExportTo;
 
+  /** Whether any rule selects workloads by label (then a lookup depends on the client's labels). */
+  get selectsWorkloads(): boolean {
+    for (const rules of this.#byNamespace.values())
+      if (rules.some((r) => r.spec.workloadSelector?.matchLabels)) return true;
+    return false;
+  }
+
   constructor(
     rules: readonly Resource[],
     rootNamespace: string,

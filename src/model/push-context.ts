@@ -4,7 +4,7 @@
 
 import { DefaultMeshConfig, type MeshConfig } from "../api/mesh-config.ts";
 import type { Resource } from "../api/resource.ts";
-import { KIND } from "../api/types/index.ts";
+import { KIND, type VirtualServiceSpec } from "../api/types/index.ts";
 import { DEFAULT_DOMAIN_SUFFIX, hostsOverlap } from "../registry/hosts.ts";
 import { buildRegistry, type Registry, type ResourceLister } from "../registry/registry.ts";
 import type { Service } from "../registry/types.ts";
@@ -99,7 +99,30 @@ export class PushContext {
     });
   }
 
-  #memoise<T>(key: string, make: () => T): T {
+  /**
+   * What of a proxy's labels its routes, endpoints and name table depend on: all of them when a
+   * Sidecar or DestinationRule selects workloads by label or a VirtualService matches
+   * sourceLabels (or for a gateway, which Gateways select); otherwise nothing, and every sidecar
+   * of a namespace shares them.
+   */
+  labelScope(proxy: Pick<MeshProxy, "type" | "labels">): string {
+    const labelled = this.memoise("label-scoped", () => {
+      const selects = (r: Resource) =>
+        (r.spec as { workloadSelector?: { labels?: object } }).workloadSelector?.labels;
+      return (
+        this.sidecars.some(selects) ||
+        this.destinationRules.selectsWorkloads ||
+        this.virtualServices.some((v) => matchesSourceLabels(v.spec))
+      );
+    });
+    return labelled || proxy.type === "router" ? JSON.stringify(proxy.labels) : "";
+  }
+
+  /**
+   * A value derived from this snapshot, made once and shared by every proxy that asks (Istio's
+   * XdsCache plays this part): the key must name every input besides the snapshot.
+   */
+  memoise<T>(key: string, make: () => T): T {
     if (this.#memo.has(key)) return this.#memo.get(key) as T;
     const v = make();
     this.#memo.set(key, v);
@@ -108,7 +131,7 @@ export class PushContext {
 
   sidecarScope(proxy: Pick<MeshProxy, "namespace" | "labels">): SidecarScope {
     const key = `scope|${proxy.namespace}|${JSON.stringify(proxy.labels)}`;
-    return this.#memoise(key, () =>
+    return this.memoise(key, () =>
       sidecarScope(
         selectSidecar(this.sidecars, proxy.namespace, proxy.labels, this.mesh.rootNamespace),
         proxy.namespace,
@@ -121,7 +144,7 @@ export class PushContext {
   servicesFor(proxy: Pick<MeshProxy, "namespace" | "labels">): readonly Service[] {
     const scope = this.sidecarScope(proxy);
     const key = `svc|${proxy.namespace}|${scope.sidecar ?? ""}`;
-    return this.#memoise(key, () => {
+    return this.memoise(key, () => {
       const byHost = new Map<string, Service>();
       for (const s of this.registry.services) {
         if (!visibleTo(s.exportTo, s.namespace, proxy.namespace, this.mesh.defaultServiceExportTo))
@@ -144,7 +167,7 @@ export class PushContext {
   ): Service | undefined {
     const scope = this.sidecarScope(proxy);
     const key = `svcmap|${proxy.namespace}|${scope.sidecar ?? ""}`;
-    const byHost = this.#memoise(
+    const byHost = this.memoise(
       key,
       () => new Map(this.servicesFor(proxy).map((s) => [s.hostname, s])),
     );
@@ -158,7 +181,7 @@ export class PushContext {
   ): readonly VirtualServiceConfig[] {
     const scope = gateway === MESH_GATEWAY ? this.sidecarScope(proxy) : undefined;
     const key = `vs|${proxy.namespace}|${gateway}|${scope?.sidecar ?? ""}`;
-    return this.#memoise(key, () =>
+    return this.memoise(key, () =>
       this.virtualServices.filter((v) => {
         if (!v.gateways.includes(gateway) && !routesMentionGateway(v, gateway)) return false;
         if (
@@ -194,7 +217,7 @@ export class PushContext {
   ): ProxyPatches {
     if (this.envoyFilters.empty) return NO_PATCHES;
     const key = `ef|${proxy.namespace}|${JSON.stringify(proxy.labels)}|${this.envoyFilters.proxyKey(proxy)}`;
-    return this.#memoise(key, () => this.envoyFilters.forProxy(proxy));
+    return this.memoise(key, () => this.envoyFilters.forProxy(proxy));
   }
 
   /** Policies of one kind (a kind id) that apply to the proxy's workload. */
@@ -234,4 +257,10 @@ class Snapshot implements ResourceLister {
 /** A match-level `gateways` also binds a VirtualService (only for the routes that name it). */
 function routesMentionGateway(v: VirtualServiceConfig, gateway: string): boolean {
   return v.spec.http?.some((h) => h.match?.some((m) => m.gateways?.includes(gateway))) ?? false;
+}
+
+/** Whether any route of the VirtualService matches on the client's labels. */
+function matchesSourceLabels(spec: VirtualServiceSpec): boolean {
+  const routes = [...(spec.http ?? []), ...(spec.tcp ?? []), ...(spec.tls ?? [])];
+  return routes.some((r) => r.match?.some((m) => m.sourceLabels !== undefined));
 }

@@ -29,14 +29,28 @@ export class PreparedSet {
     this.hashes = new Map(prepared.map((p) => [p.name, p.hash]));
   }
 
-  /** Field 2 (`resources`) of a DiscoveryResponse holding every resource, encoded on first use. */
+  /**
+   * Field 2 (`resources`) of a DiscoveryResponse holding every resource, made on first use from
+   * each resource's own encoding (shared by every set that holds it: proxies whose sets differ
+   * only in a few resources, their inbound clusters say, share the bytes of all the others).
+   */
   get encodedResources(): Buffer {
-    if (!this.#blob) {
-      const u = SOTW_RESPONSE.encode({ resources: this.prepared.map((p) => p.any) }).finish();
-      this.#blob = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-    }
+    if (!this.#blob) this.#blob = Buffer.concat(this.prepared.map(encodedField));
     return this.#blob;
   }
+}
+
+const FIELDS = new WeakMap<Prepared, Buffer>();
+
+/** One entry of a DiscoveryResponse's repeated `resources` field: tag, length and the Any. */
+function encodedField(p: Prepared): Buffer {
+  let field = FIELDS.get(p);
+  if (!field) {
+    const u = SOTW_RESPONSE.encode({ resources: [p.any] }).finish();
+    field = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    FIELDS.set(p, field);
+  }
+  return field;
 }
 
 export class ResourceCache {

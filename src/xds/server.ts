@@ -120,23 +120,23 @@ export class DiscoveryServer {
   }
 
   /**
-   * Generation shared by proxies that would get identical output: same type, namespace, labels,
-   * generator and (for what depends on it) workload, addresses, HCM options and locality. Valid
-   * for one snapshot.
+   * Generation shared by proxies that would get identical output: same type, namespace, labels
+   * (for routes and endpoints only when some config selects by label), generator and (for what
+   * depends on it) workload, addresses, HCM options and locality. Valid for one snapshot.
    */
   #generate(proxy: MeshProxy, typeUrl: string, names: readonly string[] | undefined): Resources {
     if (this.#genCache.push !== this.#push)
       this.#genCache = { push: this.#push, entries: new Map(), logged: 0 };
     const l = proxy.locality;
+    const perProxy = typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER;
     const key = [
       typeUrl,
       proxy.type,
       proxy.generator ?? "",
       proxy.namespace,
-      JSON.stringify(proxy.labels),
-      typeUrl === TYPE_URL.CLUSTER || typeUrl === TYPE_URL.LISTENER
-        ? proxyShape(proxy, typeUrl)
-        : "",
+      // listeners carry the workload's policies, selected by label
+      perProxy ? JSON.stringify(proxy.labels) : this.#push.labelScope(proxy),
+      perProxy ? proxyShape(proxy, typeUrl) : "",
       typeUrl === TYPE_URL.CLUSTER_LOAD_ASSIGNMENT ? `${l.region}/${l.zone}/${l.subzone}` : "",
       this.#push.envoyFilters.proxyKey(proxy),
       names ? names.join(",") : "*",

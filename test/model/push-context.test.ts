@@ -192,6 +192,31 @@ spec: {selector: {matchLabels: {app: ratings}}}
     );
   });
 
+  it("scopes routes and endpoints by label only when some config selects by label", () => {
+    const pp = proxyFromNode(productpage, bookinfoPush("").push.registry);
+    const gateway = { ...pp, type: "router" as const };
+    assert.equal(bookinfoPush("", ["destination-rule-all.yaml"]).push.labelScope(pp), "");
+    assert.equal(bookinfoPush("").push.labelScope(gateway), JSON.stringify(pp.labels));
+    const selecting = [
+      `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: r, namespace: default}
+spec: {host: reviews, workloadSelector: {matchLabels: {app: productpage}}}`,
+      `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: s, namespace: default}
+spec: {workloadSelector: {labels: {app: productpage}}, egress: [{hosts: ["./*"]}]}`,
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: v, namespace: default}
+spec:
+  hosts: [reviews]
+  http: [{match: [{sourceLabels: {app: productpage}}], route: [{destination: {host: reviews}}]}]`,
+    ];
+    for (const extra of selecting)
+      assert.equal(bookinfoPush(extra).push.labelScope(pp), JSON.stringify(pp.labels), extra);
+  });
+
   it("knows which proxies a change affects", () => {
     const { store, push } = bookinfoPush("");
     const events = store.commit([

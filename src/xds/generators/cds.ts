@@ -35,9 +35,9 @@ export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
     const dr = push.destinationRule(proxy, svc);
     for (const port of svc.ports) {
       if (port.protocol === "UDP") continue;
-      out.push(outboundCluster(proxy, push, svc, port, dr, undefined));
+      out.push(sharedOutboundCluster(proxy, push, svc, port, dr, undefined));
       for (const subset of dr?.spec.subsets ?? []) {
-        out.push(outboundCluster(proxy, push, svc, port, dr, subset));
+        out.push(sharedOutboundCluster(proxy, push, svc, port, dr, subset));
       }
     }
   }
@@ -55,6 +55,31 @@ export function buildClusters(proxy: MeshProxy, push: PushContext): Json[] {
     }
   }
   return sortBy(out, (c) => String(c.name));
+}
+
+/**
+ * An outbound cluster reads the service, port, subset, merged DestinationRule and generator, not
+ * the workload: one object per snapshot for every proxy (its hash and encoding are then made once
+ * too, see ResourceCache). Never mutated afterwards (EnvoyFilter patches copy).
+ */
+function sharedOutboundCluster(
+  proxy: MeshProxy,
+  push: PushContext,
+  svc: Service,
+  port: ServicePort,
+  dr: MergedDestinationRule | undefined,
+  subset: Subset | undefined,
+): Json {
+  const key = [
+    "cds",
+    proxy.generator ?? "",
+    svc.namespace,
+    svc.hostname,
+    port.port,
+    subset?.name ?? "",
+    dr?.from.join(",") ?? "",
+  ].join("|");
+  return push.memoise(key, () => outboundCluster(proxy, push, svc, port, dr, subset));
 }
 
 export function outboundCluster(

@@ -29,14 +29,26 @@ export function buildEndpoints(
     ? dr?.spec.subsets?.find((s) => s.name === parsed.subset)
     : undefined;
   if (parsed.subset && !subset) return { cluster_name: clusterName, endpoints: [] };
-  const eps = endpointsFor(push, svc, port, subset).filter((e) => e.healthy);
-  const policy = effectivePolicy(dr?.spec.trafficPolicy, subset, port.port);
-  const localitySetting = policy?.loadBalancer?.localityLbSetting ?? push.mesh.localityLbSetting;
-  const failover = policy?.outlierDetection !== undefined && localitySetting?.enabled !== false;
-  return {
-    cluster_name: clusterName,
-    endpoints: localityGroups(eps, proxy, failover, localitySetting, proxy.generator === "grpc"),
-  };
+  // What the assignment reads besides the snapshot: one object for every proxy that shares these
+  // (its hash and encoding are then made once too, see ResourceCache).
+  const key = [
+    "eds",
+    proxy.generator ?? "",
+    svc.namespace,
+    clusterName,
+    dr?.from.join(",") ?? "",
+    localityString(proxy.locality),
+  ].join("|");
+  return push.memoise(key, () => {
+    const eps = endpointsFor(push, svc, port, subset).filter((e) => e.healthy);
+    const policy = effectivePolicy(dr?.spec.trafficPolicy, subset, port.port);
+    const localitySetting = policy?.loadBalancer?.localityLbSetting ?? push.mesh.localityLbSetting;
+    const failover = policy?.outlierDetection !== undefined && localitySetting?.enabled !== false;
+    return {
+      cluster_name: clusterName,
+      endpoints: localityGroups(eps, proxy, failover, localitySetting, proxy.generator === "grpc"),
+    };
+  });
 }
 
 export function endpointsFor(
