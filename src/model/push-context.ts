@@ -101,9 +101,9 @@ export class PushContext {
 
   /**
    * What of a proxy's labels its routes, endpoints and name table depend on: all of them when a
-   * Sidecar or DestinationRule selects workloads by label or a VirtualService matches
-   * sourceLabels (or for a gateway, which Gateways select); otherwise nothing, and every sidecar
-   * of a namespace shares them.
+   * Sidecar, DestinationRule or EnvoyFilter selects workloads by label or a VirtualService
+   * matches sourceLabels (or for a gateway, which Gateways select); otherwise nothing, and every
+   * sidecar of a namespace shares them.
    */
   labelScope(proxy: Pick<MeshProxy, "type" | "labels">): string {
     const labelled = this.memoise("label-scoped", () => {
@@ -111,6 +111,7 @@ export class PushContext {
         (r.spec as { workloadSelector?: { labels?: object } }).workloadSelector?.labels;
       return (
         this.sidecars.some(selects) ||
+        this.#store.list(KIND.EnvoyFilter).some(selects) ||
         this.destinationRules.selectsWorkloads ||
         this.virtualServices.some((v) => matchesSourceLabels(v.spec))
       );

@@ -206,6 +206,12 @@ spec: {host: reviews, workloadSelector: {matchLabels: {app: productpage}}}`,
 kind: Sidecar
 metadata: {name: s, namespace: default}
 spec: {workloadSelector: {labels: {app: productpage}}, egress: [{hosts: ["./*"]}]}`,
+      `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: e, namespace: default}
+spec:
+  workloadSelector: {labels: {app: productpage}}
+  configPatches: [{applyTo: HTTP_ROUTE, patch: {operation: MERGE, value: {decorator: {operation: x}}}}]`,
       `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: v, namespace: default}
