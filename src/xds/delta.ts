@@ -2,9 +2,10 @@
 // an empty first subscription or `*`, initial_resource_versions on reconnect, per-resource
 // versions (content hashes), removed_resources, nonces, ACK and NACK.
 
-import type { DeltaDiscoveryRequest, DeltaResource } from "../envoy/index.ts";
+import type { DeltaDiscoveryRequest } from "../envoy/index.ts";
 import type { Connection } from "./connection.ts";
 import { isWildcardType } from "./generators/index.ts";
+import { deltaEntry, ENCODED_RESOURCES, type Prepared } from "./resource-cache.ts";
 import type { XdsContext } from "./xds-context.ts";
 
 /** Applies one delta request; returns whether a response for its type is due. */
@@ -81,12 +82,12 @@ export async function pushDelta(
   const names = w.names ? [...w.names] : undefined;
   if (names && names.length === 0 && w.sent.size === 0) return false;
   const generated = names?.length === 0 ? new Map() : ctx.generate(conn.proxy, typeUrl, names);
-  const resources: DeltaResource[] = [];
+  const resources: Prepared[] = [];
   const next = new Map<string, string>();
   for (const [name, r] of generated) {
     const p = ctx.cache.prepare(typeUrl, name, r);
     next.set(name, p.hash);
-    if (w.sent.get(name) !== p.hash) resources.push({ name, version: p.hash, resource: p.any });
+    if (w.sent.get(name) !== p.hash) resources.push(p);
   }
   const removed: string[] = [];
   for (const name of w.sent.keys()) if (!next.has(name)) removed.push(name);
@@ -103,8 +104,9 @@ export async function pushDelta(
     system_version_info: w.version,
     type_url: typeUrl,
     nonce,
-    resources: resources.sort((a, b) => (a.name! < b.name! ? -1 : 1)),
     removed_resources: [...new Set(removed)].sort(),
+    // each resource encoded once for every proxy it goes to
+    [ENCODED_RESOURCES]: resources.sort((a, b) => (a.name < b.name ? -1 : 1)).map(deltaEntry),
   });
   ctx.onSent(conn, typeUrl, resources.length);
   return true;

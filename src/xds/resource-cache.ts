@@ -1,15 +1,23 @@
 // Content hashes and packed Anys of generated resources. Many proxies get byte-identical
 // resources (the same cluster, the same route config), so a resource is encoded once per
-// content and reused; hashes double as delta xDS resource versions. A whole generated set
-// (shared by every proxy with the same scope for one snapshot, see DiscoveryServer) is prepared
-// once too: its hashes, and the `resources` field of a SotW response carrying all of it, encoded
-// once and appended to each proxy's response envelope (Istio's XdsCache serves the same purpose).
+// content and reused; hashes double as delta xDS resource versions. Each resource also keeps its
+// encoding as one entry of a SotW or delta response's `resources` field, so a response is its
+// envelope followed by those entries. A whole generated set (shared by every proxy with the same
+// scope for one snapshot, see DiscoveryServer) is prepared once too: its hashes and entries
+// (Istio's XdsCache serves the same purpose).
 
 import { createHash } from "node:crypto";
 import { type AnyMessage, messageType, packAny } from "../envoy/index.ts";
 import type { Json } from "./generators/common.ts";
 
 const SOTW_RESPONSE = messageType("envoy.service.discovery.v3.DiscoveryResponse");
+const DELTA_RESPONSE = messageType("envoy.service.discovery.v3.DeltaDiscoveryResponse");
+
+/**
+ * A response field holding its `resources` already encoded: the serializer encodes the rest and
+ * appends these (a repeated field may follow the others on the wire).
+ */
+export const ENCODED_RESOURCES = Symbol("encodedResources");
 
 export interface Prepared {
   readonly name: string;
@@ -22,7 +30,7 @@ export class PreparedSet {
   readonly prepared: readonly Prepared[];
   /** Name → content hash. Shared by every connection that was sent this set: never mutated. */
   readonly hashes: ReadonlyMap<string, string>;
-  #blob: Buffer | undefined;
+  #fields: readonly Buffer[] | undefined;
 
   constructor(prepared: readonly Prepared[]) {
     this.prepared = prepared;
@@ -30,27 +38,42 @@ export class PreparedSet {
   }
 
   /**
-   * Field 2 (`resources`) of a DiscoveryResponse holding every resource, made on first use from
-   * each resource's own encoding (shared by every set that holds it: proxies whose sets differ
-   * only in a few resources, their inbound clusters say, share the bytes of all the others).
+   * Field 2 (`resources`) of a DiscoveryResponse holding every resource, as each resource's own
+   * encoding, made once per resource and shared by every set that holds it: a thousand sidecars
+   * whose sets differ only in their inbound clusters hold one copy of the others' bytes, and the
+   * serializer copies them once, into the message it sends.
    */
-  get encodedResources(): Buffer {
-    if (!this.#blob) this.#blob = Buffer.concat(this.prepared.map(encodedField));
-    return this.#blob;
+  get encodedResources(): readonly Buffer[] {
+    if (!this.#fields) this.#fields = this.prepared.map(sotwEntry);
+    return this.#fields;
   }
 }
 
-const FIELDS = new WeakMap<Prepared, Buffer>();
+const SOTW_ENTRIES = new WeakMap<Prepared, Buffer>();
+const DELTA_ENTRIES = new WeakMap<Prepared, Buffer>();
 
 /** One entry of a DiscoveryResponse's repeated `resources` field: tag, length and the Any. */
-function encodedField(p: Prepared): Buffer {
-  let field = FIELDS.get(p);
-  if (!field) {
-    const u = SOTW_RESPONSE.encode({ resources: [p.any] }).finish();
-    field = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-    FIELDS.set(p, field);
+export function sotwEntry(p: Prepared): Buffer {
+  return entry(SOTW_ENTRIES, p, () => SOTW_RESPONSE.encode({ resources: [p.any] }).finish());
+}
+
+/** One entry of a DeltaDiscoveryResponse's `resources`: a Resource with name, version and Any. */
+export function deltaEntry(p: Prepared): Buffer {
+  return entry(DELTA_ENTRIES, p, () =>
+    DELTA_RESPONSE.encode({
+      resources: [{ name: p.name, version: p.hash, resource: p.any }],
+    }).finish(),
+  );
+}
+
+function entry(cache: WeakMap<Prepared, Buffer>, p: Prepared, encode: () => Uint8Array): Buffer {
+  let e = cache.get(p);
+  if (!e) {
+    const u = encode();
+    e = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    cache.set(p, e);
   }
-  return field;
+  return e;
 }
 
 export class ResourceCache {

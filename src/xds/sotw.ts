@@ -5,6 +5,7 @@
 import type { DiscoveryRequest } from "../envoy/index.ts";
 import type { Connection } from "./connection.ts";
 import { isWildcardType } from "./generators/index.ts";
+import { ENCODED_RESOURCES, sotwEntry } from "./resource-cache.ts";
 import type { XdsContext } from "./xds-context.ts";
 
 /** Applies one request; returns whether a response for its type is due. */
@@ -73,24 +74,17 @@ export async function pushSotw(
   w.version = version;
   // Shared with every connection sent this set; SotW never mutates `sent` (it replaces it).
   w.sent = hashes as Map<string, string>;
-  const envelope = {
+  await conn.send({
     version_info: version,
     type_url: typeUrl,
     nonce,
     control_plane: { identifier: ctx.identifier },
-  };
-  // Sending the whole set: its resources were encoded once for every proxy that gets it.
-  await conn.send(
-    send.length === prepared.length
-      ? { ...envelope, [ENCODED_RESOURCES]: set.encodedResources }
-      : { ...envelope, resources: send.map((p) => p.any) },
-  );
+    // each resource encoded once for every proxy it goes to
+    [ENCODED_RESOURCES]: send === prepared ? set.encodedResources : send.map(sotwEntry),
+  });
   ctx.onSent(conn, typeUrl, send.length);
   return true;
 }
-
-/** A response field holding its `resources` already encoded (see the SotW serializer). */
-export const ENCODED_RESOURCES = Symbol("encodedResources");
 
 function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
