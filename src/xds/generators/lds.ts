@@ -62,7 +62,7 @@ function envoyListeners(proxy: MeshProxy, push: PushContext): Json[] {
     virtualOutbound(fallback),
     virtualInbound(proxy, push),
     ...uncapturedIngressListeners(proxy, push),
-    ...outboundListeners(proxy, push, fallback),
+    ...sharedOutboundListeners(proxy, push, fallback),
   ];
   return sortBy(out, (l) => String(l.name));
 }
@@ -204,6 +204,23 @@ function uncapturedIngressListeners(proxy: MeshProxy, push: PushContext): Json[]
     });
   }
   return out;
+}
+
+/**
+ * The outbound listeners read the services and VirtualServices the proxy's namespace and Sidecar
+ * let it see (and its labels only where config selects by label), not its workload: one set per
+ * scope and snapshot, shared by its sidecars (with their hashes and encodings). Never mutated
+ * afterwards (EnvoyFilter patches and HTTP/1.0 acceptance copy).
+ */
+function sharedOutboundListeners(proxy: MeshProxy, push: PushContext, fallback: string): Json[] {
+  const key = [
+    "lds-outbound",
+    proxy.namespace,
+    push.sidecarScope(proxy).sidecar ?? "",
+    push.labelScope(proxy),
+    fallback,
+  ].join("|");
+  return push.memoise(key, () => outboundListeners(proxy, push, fallback));
 }
 
 function outboundListeners(proxy: MeshProxy, push: PushContext, fallback: string): Json[] {
