@@ -17,6 +17,11 @@ export interface WatchedType {
   sent: Map<string, string>;
   /** Delta: a response was sent and not yet ACKed/NACKed. */
   awaiting: boolean;
+  /**
+   * Delta: the generated set `sent` was last brought up to date with. The same object again (the
+   * snapshot's shared generation) has nothing new; cleared when the subscription changes.
+   */
+  current?: ReadonlyMap<string, unknown>;
 }
 
 export type SyncState = "SYNCED" | "NACKED" | "STALE" | "NOT SENT";

@@ -36,6 +36,7 @@ export function onDeltaRequest(
   }
   const subscribe = req.resource_names_subscribe ?? [];
   const unsubscribe = req.resource_names_unsubscribe ?? [];
+  if (fresh || subscribe.length > 0 || unsubscribe.length > 0) w.current = undefined;
   let due = false;
   if (fresh) {
     // Wildcard: LDS/CDS whose first request subscribes nothing, or anything subscribing `*`.
@@ -82,6 +83,8 @@ export async function pushDelta(
   const names = w.names ? [...w.names] : undefined;
   if (names && names.length === 0 && w.sent.size === 0) return false;
   const generated = names?.length === 0 ? new Map() : ctx.generate(conn.proxy, typeUrl, names);
+  // A push for another type (or an endpoint-only change) hands back the same set: no diff needed.
+  if (generated === w.current && w.nonce) return false;
   const resources: Prepared[] = [];
   const next = new Map<string, string>();
   for (const [name, r] of generated) {
@@ -94,11 +97,15 @@ export async function pushDelta(
   // Explicitly subscribed names that do not exist are reported removed once, so clients
   // waiting for them learn they are absent.
   for (const n of names ?? []) if (!next.has(n) && !w.sent.has(n) && !w.nonce) removed.push(n);
-  if (resources.length === 0 && removed.length === 0 && w.nonce) return false;
+  if (resources.length === 0 && removed.length === 0 && w.nonce) {
+    w.current = generated;
+    return false;
+  }
   const nonce = ctx.nextNonce();
   w.nonce = nonce;
   w.version = ctx.version();
   w.sent = next;
+  w.current = generated;
   w.awaiting = true;
   await conn.send({
     system_version_info: w.version,
