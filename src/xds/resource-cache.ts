@@ -19,6 +19,19 @@ const DELTA_RESPONSE = messageType("envoy.service.discovery.v3.DeltaDiscoveryRes
  */
 export const ENCODED_RESOURCES = Symbol("encodedResources");
 
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** The envelope encoded by protobufjs, then the shared, pre-encoded resources. */
+function withEntries(type: typeof SOTW_RESPONSE, v: unknown): Buffer {
+  const head = asBuffer(type.encode(v as object).finish());
+  const encoded = (v as { [ENCODED_RESOURCES]?: readonly Buffer[] })[ENCODED_RESOURCES];
+  return encoded ? Buffer.concat([head, ...encoded]) : head;
+}
+
+/** Serializers of DiscoveryResponse and DeltaDiscoveryResponse for the ADS server. */
+export const encodeSotwResponse = (v: unknown): Buffer => withEntries(SOTW_RESPONSE, v);
+export const encodeDeltaResponse = (v: unknown): Buffer => withEntries(DELTA_RESPONSE, v);
+
 export interface Prepared {
   readonly name: string;
   readonly hash: string;
@@ -69,8 +82,7 @@ export function deltaEntry(p: Prepared): Buffer {
 function entry(cache: WeakMap<Prepared, Buffer>, p: Prepared, encode: () => Uint8Array): Buffer {
   let e = cache.get(p);
   if (!e) {
-    const u = encode();
-    e = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    e = asBuffer(encode());
     cache.set(p, e);
   }
   return e;

@@ -9,7 +9,6 @@ import {
   type DeltaDiscoveryRequest,
   type DiscoveryRequest,
   type EnvoyNode,
-  messageType,
   TYPE_URL,
 } from "../envoy/index.ts";
 import { type ConfigUpdate, endpointsOnly, proxyNeedsPush } from "../model/changes.ts";
@@ -19,20 +18,9 @@ import { Connection, type ConnectionStatus } from "./connection.ts";
 import { onDeltaRequest, pushDelta } from "./delta.ts";
 import { generate, type Resources, XDS_TYPES } from "./generators/index.ts";
 import { Gate, PushQueue } from "./push-queue.ts";
-import { ENCODED_RESOURCES, ResourceCache } from "./resource-cache.ts";
+import { encodeDeltaResponse, encodeSotwResponse, ResourceCache } from "./resource-cache.ts";
 import { onSotwRequest, pushSotw } from "./sotw.ts";
 import type { XdsContext } from "./xds-context.ts";
-
-const SOTW_RESPONSE = messageType("envoy.service.discovery.v3.DiscoveryResponse");
-const DELTA_RESPONSE = messageType("envoy.service.discovery.v3.DeltaDiscoveryResponse");
-const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-
-/** The envelope encoded by protobufjs, then the shared, pre-encoded resources (ENCODED_RESOURCES). */
-function withEncoded(type: typeof SOTW_RESPONSE, v: unknown): Buffer {
-  const head = asBuffer(type.encode(v as object).finish());
-  const encoded = (v as { [ENCODED_RESOURCES]?: readonly Buffer[] })[ENCODED_RESOURCES];
-  return encoded ? Buffer.concat([head, ...encoded]) : head;
-}
 
 /**
  * ADS with responses encoded straight by protobufjs: the server only ever sends pre-packed Anys,
@@ -41,11 +29,11 @@ function withEncoded(type: typeof SOTW_RESPONSE, v: unknown): Buffer {
 const FAST_ADS = {
   StreamAggregatedResources: {
     ...ADS_SERVICE.StreamAggregatedResources,
-    responseSerialize: (v: unknown) => withEncoded(SOTW_RESPONSE, v),
+    responseSerialize: encodeSotwResponse,
   },
   DeltaAggregatedResources: {
     ...ADS_SERVICE.DeltaAggregatedResources,
-    responseSerialize: (v: unknown) => withEncoded(DELTA_RESPONSE, v),
+    responseSerialize: encodeDeltaResponse,
   },
 } satisfies grpc.ServiceDefinition;
 

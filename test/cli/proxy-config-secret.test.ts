@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { ConfigDump } from "../../src/cli/proxy-config-tables.ts";
 import { secretsTable } from "../../src/cli/secret-table.ts";
-import { MAST_BIN, ROOT } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
+import { ROOT } from "../helpers/paths.ts";
+import { type Started, startMastProxy } from "../helpers/process.ts";
 import { runMast } from "../helpers/run.ts";
 
 const DIR = `${ROOT}test/testdata/cli/`;
@@ -113,21 +113,7 @@ describe("mast proxy-config secret", () => {
     ];
     const file = join(home, "bootstrap.json");
     writeFileSync(file, JSON.stringify({ static_resources: { secrets } }));
-    proxy = await startProcess(
-      MAST_BIN,
-      [
-        "proxy",
-        "-c",
-        file,
-        "--admin-port",
-        "0",
-        "--readiness-port",
-        "-1",
-        "--bind-address",
-        "127.0.0.1",
-      ],
-      { ready: /admin on port (\d+)/ },
-    );
+    proxy = await startMastProxy(file);
     const port = Number(proxy.match[1]);
     mkdirSync(join(home, "run"), { recursive: true });
     writeFileSync(

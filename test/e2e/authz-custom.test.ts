@@ -7,22 +7,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Backend, startBackend } from "../proxy/helpers.ts";
-import { podIp, type SidecarMesh, startSidecarMesh, workloadYaml } from "./sidecar-mesh.ts";
+import {
+  loopbackServiceEntryYaml,
+  podIp,
+  type SidecarMesh,
+  startSidecarMesh,
+  workloadYaml,
+} from "./sidecar-mesh.ts";
 
 const POD_IP = podIp(89);
 
 function config(appPort: number, authzPort: number): string {
-  return `${workloadYaml("httpbin", POD_IP, appPort)}
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ext-authz, namespace: default}
-spec:
-  hosts: [authz.example]
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  ports: [{number: ${authzPort}, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1}]
----
+  return `${workloadYaml("httpbin", POD_IP, appPort)}${loopbackServiceEntryYaml("ext-authz", "authz.example", authzPort)}
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: ext-authz, namespace: default}

@@ -11,7 +11,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type Backend, startBackend } from "../proxy/helpers.ts";
-import { podIp, type SidecarMesh, startSidecarMesh, workloadYaml } from "./sidecar-mesh.ts";
+import {
+  loopbackServiceEntryYaml,
+  podIp,
+  type SidecarMesh,
+  startSidecarMesh,
+  workloadYaml,
+} from "./sidecar-mesh.ts";
 
 const ISS = "https://idp.example";
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -27,17 +33,7 @@ function token(claims: Record<string, unknown>): string {
 const POD_IP = podIp(88);
 
 function config(appPort: number, jwksPort: number): string {
-  return `${workloadYaml("httpbin", POD_IP, appPort)}
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: idp-jwks, namespace: default}
-spec:
-  hosts: [jwks.idp.example]
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  ports: [{number: ${jwksPort}, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1}]
----
+  return `${workloadYaml("httpbin", POD_IP, appPort)}${loopbackServiceEntryYaml("idp-jwks", "jwks.idp.example", jwksPort)}
 apiVersion: security.istio.io/v1
 kind: RequestAuthentication
 metadata: {name: httpbin, namespace: default}

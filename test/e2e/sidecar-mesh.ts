@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proxyBootstrap } from "../../src/runtime/bootstrap.ts";
 import { MAST_BIN } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
+import { type Started, startMastProxy, startProcess } from "../helpers/process.ts";
 import type { Reply } from "../proxy/helpers.ts";
 
 /** A loopback address of its own for the pod, per test process. */
@@ -33,6 +33,21 @@ kind: Pod
 metadata: {name: ${app}-0, namespace: default, labels: {app: ${app}, version: v1}}
 spec: {serviceAccountName: ${app}, containers: [{name: ${app}, image: ${app}}]}
 status: {phase: Running, podIP: ${podIP}, conditions: [{type: Ready, status: "True"}]}
+---`;
+}
+
+/** A MESH_EXTERNAL ServiceEntry for an HTTP server of the test on loopback, as YAML. */
+export function loopbackServiceEntryYaml(name: string, host: string, port: number): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: default}
+spec:
+  hosts: [${host}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: ${port}, name: http, protocol: HTTP}]
+  endpoints: [{address: 127.0.0.1}]
 ---`;
 }
 
@@ -96,21 +111,7 @@ export async function startSidecarMesh(o: {
       { host: "127.0.0.1", port: Number(pilot.match[1]) },
     );
     writeFileSync(join(dir, "bootstrap.json"), JSON.stringify(bootstrap));
-    proxy = await startProcess(
-      MAST_BIN,
-      [
-        "proxy",
-        "-c",
-        join(dir, "bootstrap.json"),
-        "--admin-port",
-        "0",
-        "--readiness-port",
-        "-1",
-        "--bind-address",
-        "127.0.0.1",
-      ],
-      { ready: /admin on port (\d+)/, env: { MAST_HOME: dir } },
-    );
+    proxy = await startMastProxy(join(dir, "bootstrap.json"), { MAST_HOME: dir });
     // Readiness: the inbound listener is up once the first LDS push is applied (bounded wait).
     const admin = Number(proxy.match[1]);
     let listening = false;

@@ -2,6 +2,7 @@
 // by PID when the test ends.
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { MAST_BIN } from "./paths.ts";
 
 export interface Started {
   readonly child: ChildProcess;
@@ -54,6 +55,28 @@ export async function startProcess(
     throw err;
   });
   return { child, match, output: () => out, stop };
+}
+
+/**
+ * `mast proxy` in its own process from a bootstrap file, admin on an ephemeral loopback port
+ * (`match[1]`), no readiness port.
+ */
+export function startMastProxy(bootstrapFile: string, env?: NodeJS.ProcessEnv): Promise<Started> {
+  return startProcess(
+    MAST_BIN,
+    [
+      "proxy",
+      "-c",
+      bootstrapFile,
+      "--admin-port",
+      "0",
+      "--readiness-port",
+      "-1",
+      "--bind-address",
+      "127.0.0.1",
+    ],
+    { ready: /admin on port (\d+)/, env },
+  );
 }
 
 /** Whether a process of this PID exists (signal 0 checks without signalling). */

@@ -9,8 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
-import { MAST_BIN } from "../helpers/paths.ts";
-import { type Started, startProcess } from "../helpers/process.ts";
+import { type Started, startMastProxy } from "../helpers/process.ts";
 import { httpListener, staticCluster } from "./helpers.ts";
 
 // 200 MB each way: buffering a body would show as growth beyond the bound; GC slack does not scale
@@ -69,22 +68,7 @@ before(async () => {
     },
   };
   writeFileSync(join(dir, "bootstrap.json"), JSON.stringify(bootstrap));
-  proxy = await startProcess(
-    MAST_BIN,
-    [
-      "proxy",
-      "--bootstrap",
-      join(dir, "bootstrap.json"),
-      "--admin-port",
-      "0",
-      "--readiness-port",
-      "-1",
-    ],
-    {
-      ready: /admin on port (\d+)/,
-      env: { MAST_HOME: dir },
-    },
-  );
+  proxy = await startMastProxy(join(dir, "bootstrap.json"), { MAST_HOME: dir });
   const listeners = await fetch(`http://127.0.0.1:${proxy.match[1]}/listeners`).then((r) =>
     r.text(),
   );
